@@ -1,0 +1,149 @@
+package collector
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+const namespace = "snmptrap"
+
+// ListenerStats is what a listener reports about itself at scrape time. The
+// receiver fills it; this package only turns it into metrics, so that no
+// other stage imports Prometheus.
+type ListenerStats struct {
+	// Listener is the listen address as given on the command line.
+	Listener string
+	// Transport is "udp" or "tcp".
+	Transport string
+
+	// InformsAcknowledged counts responses sent; AckErrors responses that
+	// could not be sent.
+	InformsAcknowledged uint64
+	AckErrors           uint64
+
+	// Drops by stage ("kernel" for the socket's own drop counter as the
+	// kernel reports it). Only stages a listener has are present.
+	Drops map[string]uint64
+	// ReceiveBufferBytes is the socket receive buffer the kernel granted
+	// (UDP only; 0 when unknown).
+	ReceiveBufferBytes int
+
+	// TCP only.
+	ConnectionsOpen     int
+	ConnectionsAccepted uint64
+	ConnectionsClosed   map[string]uint64
+}
+
+// Exporter is the prometheus.Collector for the store, the packet counters and
+// the listeners' statistics.
+type Exporter struct {
+	store     *Store
+	packets   *Packets
+	listeners func() []ListenerStats
+
+	trapsReceived    *prometheus.Desc
+	trapLastReceived *prometheus.Desc
+	packetsTotal     *prometheus.Desc
+	informsAcked     *prometheus.Desc
+	ackErrors        *prometheus.Desc
+	drops            *prometheus.Desc
+	recvBuffer       *prometheus.Desc
+	tcpOpen          *prometheus.Desc
+	tcpAccepted      *prometheus.Desc
+	tcpClosed        *prometheus.Desc
+	seriesCount      *prometheus.Desc
+	seriesLimit      *prometheus.Desc
+	seriesDropped    *prometheus.Desc
+}
+
+// NewExporter returns a collector over store and packets; listeners, if not
+// nil, is called at every scrape for the listeners' own statistics.
+func NewExporter(store *Store, packets *Packets, listeners func() []ListenerStats) *Exporter {
+	d := func(name, help string, labels ...string) *prometheus.Desc {
+		return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
+	}
+	return &Exporter{
+		store:     store,
+		packets:   packets,
+		listeners: listeners,
+
+		trapsReceived:    d("traps_received_total", "Traps and informs admitted, by device and trap type. Traps that found no room in the series store are counted under device and trap \""+OverflowLabel+"\".", "device", "trap"),
+		trapLastReceived: d("trap_last_received_timestamp_seconds", "Unix time at which the last trap of this type arrived from this device.", "device", "trap"),
+		packetsTotal:     d("packets_total", "SNMP datagrams and TCP messages received, by listener, SNMP version and outcome.", "listener", "version", "result"),
+		informsAcked:     d("informs_acknowledged_total", "Response-PDUs sent to acknowledge informs.", "listener"),
+		ackErrors:        d("informs_acknowledge_errors_total", "Inform acknowledgements that could not be sent.", "listener"),
+		drops:            d("receive_drops_total", "Messages lost before decoding, by listener and stage (kernel: the socket's drop counter as the kernel reports it).", "listener", "stage"),
+		recvBuffer:       d("receive_buffer_bytes", "Receive buffer size the kernel granted the listener's socket (as read back with SO_RCVBUF).", "listener"),
+		tcpOpen:          d("tcp_connections", "Open TCP connections.", "listener"),
+		tcpAccepted:      d("tcp_connections_accepted_total", "TCP connections accepted.", "listener"),
+		tcpClosed:        d("tcp_connections_closed_total", "TCP connections closed, by reason.", "listener", "reason"),
+		seriesCount:      d("series", "Device × trap series in the store (the overflow series not included)."),
+		seriesLimit:      d("series_limit", "Maximum number of device × trap series in the store (0: no limit)."),
+		seriesDropped:    d("series_dropped_total", "Series refused because the store was full (reason=\"limit\", counted per refused trap) or removed after their TTL (reason=\"expired\").", "reason"),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{
+		e.trapsReceived, e.trapLastReceived, e.packetsTotal, e.informsAcked, e.ackErrors,
+		e.drops, e.recvBuffer, e.tcpOpen, e.tcpAccepted, e.tcpClosed,
+		e.seriesCount, e.seriesLimit, e.seriesDropped,
+	} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector. It first expires stale series, so
+// what a scrape shows is what the TTL allows.
+func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
+	e.store.Expire()
+	for _, s := range e.store.Snapshot() {
+		ch <- prometheus.MustNewConstMetric(e.trapsReceived, prometheus.CounterValue, float64(s.Count), s.Device, s.Trap)
+		ch <- prometheus.MustNewConstMetric(e.trapLastReceived, prometheus.GaugeValue, float64(s.Last.UnixNano())/1e9, s.Device, s.Trap)
+	}
+	ch <- prometheus.MustNewConstMetric(e.seriesCount, prometheus.GaugeValue, float64(e.store.Len()))
+	ch <- prometheus.MustNewConstMetric(e.seriesLimit, prometheus.GaugeValue, float64(e.store.Limit()))
+	limit, expired := e.store.Dropped()
+	ch <- prometheus.MustNewConstMetric(e.seriesDropped, prometheus.CounterValue, float64(limit), DropReasonLimit)
+	ch <- prometheus.MustNewConstMetric(e.seriesDropped, prometheus.CounterValue, float64(expired), DropReasonExpired)
+
+	for _, l := range e.packets.all() {
+		e.collectPackets(ch, l)
+	}
+	if e.listeners == nil {
+		return
+	}
+	for _, l := range e.listeners() {
+		ch <- prometheus.MustNewConstMetric(e.informsAcked, prometheus.CounterValue, float64(l.InformsAcknowledged), l.Listener)
+		ch <- prometheus.MustNewConstMetric(e.ackErrors, prometheus.CounterValue, float64(l.AckErrors), l.Listener)
+		for stage, n := range l.Drops {
+			ch <- prometheus.MustNewConstMetric(e.drops, prometheus.CounterValue, float64(n), l.Listener, stage)
+		}
+		switch l.Transport {
+		case "udp":
+			ch <- prometheus.MustNewConstMetric(e.recvBuffer, prometheus.GaugeValue, float64(l.ReceiveBufferBytes), l.Listener)
+		case "tcp":
+			ch <- prometheus.MustNewConstMetric(e.tcpOpen, prometheus.GaugeValue, float64(l.ConnectionsOpen), l.Listener)
+			ch <- prometheus.MustNewConstMetric(e.tcpAccepted, prometheus.CounterValue, float64(l.ConnectionsAccepted), l.Listener)
+			for reason, n := range l.ConnectionsClosed {
+				ch <- prometheus.MustNewConstMetric(e.tcpClosed, prometheus.CounterValue, float64(n), l.Listener, reason)
+			}
+		}
+	}
+}
+
+func (e *Exporter) collectPackets(ch chan<- prometheus.Metric, l *ListenerCounters) {
+	var shown [numVersions][numResults]bool
+	for _, p := range always {
+		shown[p.v][p.r] = true
+	}
+	for v := Version(0); v < numVersions; v++ {
+		for r := Result(0); r < numResults; r++ {
+			n := l.Get(v, r)
+			if n == 0 && !shown[v][r] {
+				continue
+			}
+			ch <- prometheus.MustNewConstMetric(e.packetsTotal, prometheus.CounterValue, float64(n), l.listener, v.String(), r.String())
+		}
+	}
+}

@@ -1,0 +1,128 @@
+package collector
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Result is the outcome of one received datagram or TCP message: the value
+// of the `result` label of snmptrap_packets_total.
+type Result int
+
+// The results. Adding one means adding its name to resultNames.
+const (
+	ResultAccepted Result = iota
+	ResultDuplicate
+	ResultMalformed
+	ResultNotSNMP
+	ResultUnsupported
+	numResults
+)
+
+var resultNames = [numResults]string{
+	ResultAccepted:    "accepted",
+	ResultDuplicate:   "duplicate",
+	ResultMalformed:   "malformed",
+	ResultNotSNMP:     "not_snmp",
+	ResultUnsupported: "unsupported",
+}
+
+func (r Result) String() string {
+	if r < 0 || r >= numResults {
+		return "unknown"
+	}
+	return resultNames[r]
+}
+
+// Version is the value of the `version` label: the index into versionNames.
+type Version int
+
+// The versions.
+const (
+	VersionUnknown Version = iota
+	VersionV1
+	VersionV2c
+	VersionV3
+	numVersions
+)
+
+var versionNames = [numVersions]string{
+	VersionUnknown: "unknown",
+	VersionV1:      "v1",
+	VersionV2c:     "v2c",
+	VersionV3:      "v3",
+}
+
+func (v Version) String() string {
+	if v < 0 || v >= numVersions {
+		return "unknown"
+	}
+	return versionNames[v]
+}
+
+// always lists the version × result pairs exported from the start (as 0), so
+// that rate() and increase() see the first event of each; other pairs appear
+// once they happen.
+var always = []struct {
+	v Version
+	r Result
+}{
+	{VersionV1, ResultAccepted},
+	{VersionV2c, ResultAccepted},
+	{VersionV1, ResultMalformed},
+	{VersionV2c, ResultMalformed},
+	{VersionUnknown, ResultMalformed},
+	{VersionUnknown, ResultNotSNMP},
+}
+
+// ListenerCounters counts packets by version and result for one listener.
+// The counters are a fixed array, so counting is one atomic add.
+type ListenerCounters struct {
+	listener string
+	packets  [numVersions][numResults]atomic.Uint64
+}
+
+// Inc counts one packet.
+func (c *ListenerCounters) Inc(v Version, r Result) {
+	if v < 0 || v >= numVersions {
+		v = VersionUnknown
+	}
+	c.packets[v][r].Add(1)
+}
+
+// Get returns the count for one version × result.
+func (c *ListenerCounters) Get(v Version, r Result) uint64 {
+	return c.packets[v][r].Load()
+}
+
+// Packets holds the packet counters of every listener.
+type Packets struct {
+	mu        sync.Mutex
+	listeners []*ListenerCounters
+	byName    map[string]*ListenerCounters
+}
+
+// NewPackets returns an empty set of packet counters.
+func NewPackets() *Packets {
+	return &Packets{byName: make(map[string]*ListenerCounters)}
+}
+
+// Listener returns the counters of the named listener, creating them on first
+// use. Callers keep the result: the hot path never looks a listener up.
+func (p *Packets) Listener(name string) *ListenerCounters {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if c, ok := p.byName[name]; ok {
+		return c
+	}
+	c := &ListenerCounters{listener: name}
+	p.byName[name] = c
+	p.listeners = append(p.listeners, c)
+	return c
+}
+
+func (p *Packets) all() []*ListenerCounters {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*ListenerCounters(nil), p.listeners...)
+}

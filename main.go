@@ -1,0 +1,258 @@
+// Command snmptrap_exporter receives SNMP traps and informs and exports them
+// as Prometheus metrics.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/version"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+	sloggokit "github.com/tjhop/slog-gokit"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
+	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
+)
+
+const program = "snmptrap_exporter"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	app := kingpin.New(program, "Receives SNMP traps and informs and exports them as Prometheus metrics.")
+	var (
+		webConfig   = kingpinflag.AddFlags(app, ":9412")
+		metricsPath = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
+		listen      = app.Flag("trap.listen-address", "Address to receive traps on, as udp://host:port or tcp://host:port (IPv6 hosts in brackets). Repeatable; giving it replaces the defaults.").Default("udp://:162", "udp://:412", "tcp://:412").Strings()
+		maxSeries   = app.Flag("trap.max-series", "Maximum number of device × trap series kept; traps beyond it are counted under device=\"_other\", trap=\"_other\". 0 means no limit.").Default("100000").Int()
+		seriesTTL   = model.Duration(7 * 24 * time.Hour)
+		maxMessage  = app.Flag("trap.max-message-size", "Largest TCP message accepted, in bytes; a larger one closes its connection.").Default("65535").Int()
+		recvBuffer  = app.Flag("trap.receive-buffer-size", "UDP socket receive buffer to ask the kernel for (the granted size is exported as snmptrap_receive_buffer_bytes). 0 keeps the system default.").Default("4MiB").Bytes()
+		batchSize   = app.Flag("trap.read-batch-size", "Datagrams read per system call on UDP listeners.").Default("32").Int()
+		tcpMaxConns = app.Flag("trap.tcp.max-connections", "Maximum open TCP connections per TCP listener; more are closed at once.").Default("1024").Int()
+		tcpIdle     = app.Flag("trap.tcp.idle-timeout", "Close a TCP connection that sends nothing for this long.").Default("5m").Duration()
+		logLevel    = app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").Enum("debug", "info", "warn", "error")
+		logFormat   = app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").Enum("logfmt", "json")
+	)
+	app.Flag("trap.series-ttl", "Forget a device × trap series not updated for this long (e.g. 7d, 12h). 0 keeps series for ever.").Default("7d").SetValue(&seriesTTL)
+	app.Version(version.Print(program))
+	app.HelpFlag.Short('h')
+	if _, err := app.Parse(args); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", program, err)
+		return 2
+	}
+
+	logger := newLogger(*logLevel, *logFormat)
+	level.Info(logger).Log("msg", "starting "+program, "version", version.Info())
+	level.Info(logger).Log("msg", "build context", "build_context", version.BuildContext())
+
+	store := collector.NewStore(*maxSeries, time.Duration(seriesTTL), nil)
+	packets := collector.NewPackets()
+	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger})
+
+	opts := receiver.Options{
+		MaxMessageSize:    *maxMessage,
+		ReceiveBuffer:     int(*recvBuffer),
+		BatchSize:         *batchSize,
+		TCPMaxConnections: *tcpMaxConns,
+		TCPIdleTimeout:    *tcpIdle,
+		Logger:            logger,
+	}
+	// Bind every socket before serving anything, so that a port in use or
+	// a missing privilege stops the start with one clear line.
+	var listeners []receiver.Listener
+	for _, addr := range *listen {
+		l, err := receiver.Listen(addr, proc, opts)
+		if err != nil {
+			level.Error(logger).Log("msg", err)
+			for _, l := range listeners {
+				l.Serve(canceled()) // closes the socket
+			}
+			return 1
+		}
+		level.Info(logger).Log("msg", "listening for traps", "listener", addr, "address", l.Addr())
+		listeners = append(listeners, l)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		versioncollector.NewCollector(program),
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collector.NewExporter(store, packets, func() []collector.ListenerStats { return listenerStats(listeners) }),
+	)
+
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
+
+	var ready atomic.Bool
+	handler, err := routes(reg, *metricsPath, &ready, logger)
+	if err != nil {
+		level.Error(logger).Log("msg", "cannot build web routes", "err", err)
+		return 1
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	httpErr := make(chan error, 1)
+	go func() {
+		httpErr <- web.ListenAndServe(srv, webConfig, slog.New(sloggokit.NewGoKitHandler(logger, slogLevel(*logLevel))))
+	}()
+
+	var wg sync.WaitGroup
+	serveErr := make(chan error, len(listeners))
+	for _, l := range listeners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.Serve(ctx); err != nil {
+				serveErr <- err
+			}
+		}()
+	}
+	ready.Store(true)
+
+	code := 0
+	select {
+	case <-ctx.Done():
+		level.Info(logger).Log("msg", "shutting down")
+	case err := <-httpErr:
+		level.Error(logger).Log("msg", "web server failed", "err", err)
+		code = 1
+	case err := <-serveErr:
+		level.Error(logger).Log("msg", "trap listener failed", "err", err)
+		code = 1
+	}
+	ready.Store(false)
+	cancel()
+	wg.Wait()
+	shutdownCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
+	defer stop()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		level.Warn(logger).Log("msg", "web server shutdown", "err", err)
+	}
+	return code
+}
+
+func canceled() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}
+
+func listenerStats(ls []receiver.Listener) []collector.ListenerStats {
+	out := make([]collector.ListenerStats, 0, len(ls))
+	for _, l := range ls {
+		s := l.Stats()
+		cs := collector.ListenerStats{
+			Listener:            s.Listener,
+			Transport:           s.Transport,
+			InformsAcknowledged: s.InformsAcknowledged,
+			AckErrors:           s.AckErrors,
+			ReceiveBufferBytes:  s.ReceiveBufferBytes,
+			ConnectionsOpen:     s.ConnectionsOpen,
+			ConnectionsAccepted: s.ConnectionsAccepted,
+			ConnectionsClosed:   s.ConnectionsClosed,
+		}
+		if s.KernelDrops >= 0 {
+			cs.Drops = map[string]uint64{"kernel": uint64(s.KernelDrops)}
+		}
+		out = append(out, cs)
+	}
+	return out
+}
+
+func routes(reg *prometheus.Registry, metricsPath string, ready *atomic.Bool, logger log.Logger) (http.Handler, error) {
+	mux := http.NewServeMux()
+	mux.Handle(metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+		ErrorLog:          promhttpLogger{logger},
+		EnableOpenMetrics: true,
+	}))
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "Healthy")
+	})
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
+		if !ready.Load() {
+			http.Error(w, "Not ready", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "Ready")
+	})
+	if metricsPath != "/" {
+		landing, err := web.NewLandingPage(web.LandingConfig{
+			Name:        "SNMP Trap Exporter",
+			Description: "Receives SNMP traps and informs and exports them as Prometheus metrics",
+			Version:     version.Info(),
+			Links: []web.LandingLinks{
+				{Address: metricsPath, Text: "Metrics"},
+				{Address: "/-/healthy", Text: "Health"},
+				{Address: "/-/ready", Text: "Readiness"},
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle("/", landing)
+	}
+	return mux, nil
+}
+
+type promhttpLogger struct{ logger log.Logger }
+
+func (l promhttpLogger) Println(v ...any) {
+	level.Error(l.logger).Log("msg", fmt.Sprint(v...))
+}
+
+func newLogger(lvl, format string) log.Logger {
+	w := log.NewSyncWriter(os.Stderr)
+	var l log.Logger
+	if format == "json" {
+		l = log.NewJSONLogger(w)
+	} else {
+		l = log.NewLogfmtLogger(w)
+	}
+	l = log.With(l, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	var opt level.Option
+	switch lvl {
+	case "debug":
+		opt = level.AllowDebug()
+	case "warn":
+		opt = level.AllowWarn()
+	case "error":
+		opt = level.AllowError()
+	default:
+		opt = level.AllowInfo()
+	}
+	return level.NewFilter(l, opt)
+}
+
+func slogLevel(lvl string) slog.Level {
+	switch lvl {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}

@@ -1,0 +1,200 @@
+// Package pipeline turns received messages into counted traps: it decodes,
+// classifies, admits, names and stores each one, and builds the
+// acknowledgement of an inform. It is the receiver's Handler.
+package pipeline
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
+	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
+)
+
+// Defaults for retransmitted-inform detection. net-snmp retries an inform
+// every second, five times by default, so ten seconds covers a whole
+// retransmission series with room to spare.
+const (
+	DefaultInformWindow  = 10 * time.Second
+	DefaultInformEntries = 65536
+)
+
+// Options configure a Processor.
+type Options struct {
+	Logger log.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// InformWindow and InformEntries bound retransmission detection.
+	InformWindow  time.Duration
+	InformEntries int
+}
+
+// Processor is the receiver.Handler that counts traps into a store.
+type Processor struct {
+	store   *collector.Store
+	packets *collector.Packets
+	logger  log.Logger
+	now     func() time.Time
+	informs *informCache
+
+	counters sync.Map // listener name -> *collector.ListenerCounters
+	scratch  sync.Pool
+}
+
+// scratch is the per-call working memory, pooled so that steady-state
+// handling does not allocate for decoding.
+type scratch struct {
+	msg  snmp.Message
+	oid  []byte
+	text []byte
+}
+
+// New returns a Processor counting into store and packets.
+func New(store *collector.Store, packets *collector.Packets, opts Options) *Processor {
+	if opts.Logger == nil {
+		opts.Logger = log.NewNopLogger()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.InformWindow <= 0 {
+		opts.InformWindow = DefaultInformWindow
+	}
+	if opts.InformEntries <= 0 {
+		opts.InformEntries = DefaultInformEntries
+	}
+	return &Processor{
+		store:   store,
+		packets: packets,
+		logger:  opts.Logger,
+		now:     opts.Now,
+		informs: newInformCache(opts.InformWindow, opts.InformEntries),
+		scratch: sync.Pool{New: func() any {
+			return &scratch{
+				msg:  snmp.Message{Varbinds: make([]snmp.Varbind, 0, 32)},
+				oid:  make([]byte, 0, 64),
+				text: make([]byte, 0, 128),
+			}
+		}},
+	}
+}
+
+func (pr *Processor) listener(name string) *collector.ListenerCounters {
+	if c, ok := pr.counters.Load(name); ok {
+		return c.(*collector.ListenerCounters)
+	}
+	c, _ := pr.counters.LoadOrStore(name, pr.packets.Listener(name))
+	return c.(*collector.ListenerCounters)
+}
+
+func labelVersion(v snmp.Version) collector.Version {
+	switch v {
+	case snmp.V1:
+		return collector.VersionV1
+	case snmp.V2c:
+		return collector.VersionV2c
+	case snmp.V3:
+		return collector.VersionV3
+	}
+	return collector.VersionUnknown
+}
+
+func resultOf(k snmp.ErrorKind) collector.Result {
+	switch k {
+	case snmp.NotSNMP:
+		return collector.ResultNotSNMP
+	case snmp.Unsupported:
+		return collector.ResultUnsupported
+	}
+	return collector.ResultMalformed
+}
+
+// Handle implements receiver.Handler: every message ends in exactly one
+// increment of snmptrap_packets_total, and an admitted trap in one increment
+// of snmptrap_traps_received_total. An admitted inform is acknowledged after
+// it is counted; a retransmitted one is acknowledged again but not counted
+// again.
+func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
+	s := pr.scratch.Get().(*scratch)
+	defer pr.scratch.Put(s)
+	c := pr.listener(p.Listener)
+	m := &s.msg
+
+	if err := m.Decode(p.Data); err != nil {
+		var de *snmp.DecodeError
+		if !errors.As(err, &de) {
+			de = &snmp.DecodeError{Kind: snmp.Malformed, Reason: err.Error()}
+		}
+		r := resultOf(de.Kind)
+		c.Inc(labelVersion(m.Version), r)
+		level.Debug(pr.logger).Log("msg", "message rejected", "listener", p.Listener, "source", p.Source,
+			"version", m.Version, "result", r, "reason", de.Reason, "offset", de.Offset, "size", len(p.Data))
+		return nil
+	}
+	v := labelVersion(m.Version)
+
+	switch {
+	case m.Version == snmp.V1 && m.PDUType == snmp.PDUTrapV1:
+	case m.Version == snmp.V2c && (m.PDUType == snmp.PDUTrapV2 || m.PDUType == snmp.PDUInformRequest):
+	default:
+		c.Inc(v, collector.ResultUnsupported)
+		level.Debug(pr.logger).Log("msg", "message rejected", "listener", p.Listener, "source", p.Source,
+			"version", m.Version, "result", collector.ResultUnsupported, "reason", "not a trap or inform", "pdu", m.PDUType)
+		return nil
+	}
+
+	var err error
+	if s.oid, err = m.TrapOID(s.oid[:0]); err != nil {
+		c.Inc(v, collector.ResultMalformed)
+		level.Debug(pr.logger).Log("msg", "message rejected", "listener", p.Listener, "source", p.Source,
+			"version", m.Version, "result", collector.ResultMalformed, "reason", err)
+		return nil
+	}
+	if s.text, err = snmp.AppendOID(s.text[:0], s.oid); err != nil {
+		c.Inc(v, collector.ResultMalformed)
+		level.Debug(pr.logger).Log("msg", "message rejected", "listener", p.Listener, "source", p.Source,
+			"version", m.Version, "result", collector.ResultMalformed, "reason", err)
+		return nil
+	}
+
+	inform := m.PDUType == snmp.PDUInformRequest
+	if inform && !pr.informs.firstSeen(informKey{src: p.Source, requestID: m.RequestID}, pr.now()) {
+		c.Inc(v, collector.ResultDuplicate)
+		level.Debug(pr.logger).Log("msg", "retransmitted inform acknowledged again, not counted", "listener", p.Listener,
+			"source", p.Source, "request_id", m.RequestID)
+		return snmp.AppendResponse(reply, m)
+	}
+
+	device := p.Source.Addr().String()
+	trap := TrapLabel(s.text)
+	pr.store.Observe(device, trap)
+	c.Inc(v, collector.ResultAccepted)
+	if inform {
+		return snmp.AppendResponse(reply, m)
+	}
+	return nil
+}
+
+// wellKnown names the generic traps (RFC 3584 §3.1 maps SNMPv1's generic
+// traps onto these OIDs), until MIB translation names everything.
+var wellKnown = map[string]string{
+	"1.3.6.1.6.3.1.1.5.1": "SNMPv2-MIB::coldStart",
+	"1.3.6.1.6.3.1.1.5.2": "SNMPv2-MIB::warmStart",
+	"1.3.6.1.6.3.1.1.5.3": "IF-MIB::linkDown",
+	"1.3.6.1.6.3.1.1.5.4": "IF-MIB::linkUp",
+	"1.3.6.1.6.3.1.1.5.5": "SNMPv2-MIB::authenticationFailure",
+}
+
+// TrapLabel returns the `trap` label for a dotted OID: its name when known,
+// else the numeric OID.
+func TrapLabel(oid []byte) string {
+	if name, ok := wellKnown[string(oid)]; ok {
+		return name
+	}
+	return string(oid)
+}

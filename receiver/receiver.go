@@ -1,0 +1,203 @@
+// Package receiver owns the trap sockets: UDP listeners that read in batches
+// and answer from the address a request arrived on, and TCP listeners that
+// split a byte stream into SNMP messages (RFC 3430). Every message is handed,
+// in the reading goroutine, to a Handler; what the handler returns is sent
+// back to the sender.
+package receiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-kit/log"
+)
+
+// Packet is one datagram or one framed TCP message.
+type Packet struct {
+	// Listener is the listen address as given in the configuration, e.g.
+	// "udp://:162". It is the value of the `listener` label.
+	Listener string
+	// Transport is "udp" or "tcp".
+	Transport string
+	// Source is the sender's address; IPv4-mapped IPv6 addresses are
+	// unmapped to plain IPv4.
+	Source netip.AddrPort
+	// Data is the message. It is only valid during the call to Handle.
+	Data []byte
+}
+
+// Handler processes messages. Handle is called concurrently from every
+// listener's goroutines. It may append a reply to reply (a scratch buffer
+// with spare capacity) and return it; a nil or empty result sends nothing.
+type Handler interface {
+	Handle(p *Packet, reply []byte) []byte
+}
+
+// HandlerFunc adapts a function to the Handler interface.
+type HandlerFunc func(p *Packet, reply []byte) []byte
+
+// Handle calls f.
+func (f HandlerFunc) Handle(p *Packet, reply []byte) []byte { return f(p, reply) }
+
+// Options tune every listener.
+type Options struct {
+	// MaxMessageSize bounds a TCP message (larger ones close the
+	// connection). UDP always reads whole datagrams.
+	MaxMessageSize int
+	// ReceiveBuffer is the SO_RCVBUF to ask for on UDP sockets (0: the
+	// system default).
+	ReceiveBuffer int
+	// BatchSize is how many datagrams one read may return.
+	BatchSize int
+	// TCPMaxConnections bounds concurrently open TCP connections per
+	// listener; TCPIdleTimeout closes a connection that sends nothing.
+	TCPMaxConnections int
+	TCPIdleTimeout    time.Duration
+	Logger            log.Logger
+}
+
+// DefaultOptions are the defaults of the command-line flags.
+var DefaultOptions = Options{
+	MaxMessageSize:    65535,
+	ReceiveBuffer:     4 << 20,
+	BatchSize:         32,
+	TCPMaxConnections: 1024,
+	TCPIdleTimeout:    5 * time.Minute,
+}
+
+func (o *Options) fill() {
+	d := DefaultOptions
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = d.MaxMessageSize
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = d.BatchSize
+	}
+	if o.TCPMaxConnections <= 0 {
+		o.TCPMaxConnections = d.TCPMaxConnections
+	}
+	if o.TCPIdleTimeout <= 0 {
+		o.TCPIdleTimeout = d.TCPIdleTimeout
+	}
+	if o.Logger == nil {
+		o.Logger = log.NewNopLogger()
+	}
+}
+
+// Stats is what a listener reports about itself.
+type Stats struct {
+	Listener            string
+	Transport           string
+	InformsAcknowledged uint64
+	AckErrors           uint64
+	// KernelDrops is the socket's drop counter from /proc/net/udp{,6}
+	// (UDP only; -1 when it could not be read).
+	KernelDrops        int64
+	ReceiveBufferBytes int
+	// TCP only.
+	ConnectionsOpen     int
+	ConnectionsAccepted uint64
+	ConnectionsClosed   map[string]uint64
+}
+
+// Listener is a bound socket, ready to Serve.
+type Listener interface {
+	// Name is the listen address as given.
+	Name() string
+	// Addr is the bound local address (useful with port 0).
+	Addr() net.Addr
+	// Serve reads until ctx is done or the socket fails, then closes it.
+	Serve(ctx context.Context) error
+	// Stats reports counters; safe to call concurrently with Serve.
+	Stats() Stats
+}
+
+// ParseAddress splits a listen address "udp://host:port" or "tcp://host:port"
+// into its transport and host:port. IPv6 hosts go in brackets.
+func ParseAddress(s string) (transport, hostport string, err error) {
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return "", "", fmt.Errorf("listen address %q: want udp://host:port or tcp://host:port", s)
+	}
+	switch scheme {
+	case "udp", "tcp":
+	default:
+		return "", "", fmt.Errorf("listen address %q: unknown scheme %q, want udp or tcp", s, scheme)
+	}
+	host, port, err := net.SplitHostPort(rest)
+	if err != nil {
+		return "", "", fmt.Errorf("listen address %q: %w", s, err)
+	}
+	if port == "" {
+		return "", "", fmt.Errorf("listen address %q: missing port", s)
+	}
+	return scheme, net.JoinHostPort(host, port), nil
+}
+
+// network picks the Go network for a host: no host or "::" listens
+// dual-stack (IPv4 arrives IPv4-mapped), an IPv4 literal (0.0.0.0 too) IPv4
+// only, any other IPv6 literal IPv6 only, a name as Go resolves it.
+func network(transport, hostport string) string {
+	host, _, _ := net.SplitHostPort(hostport)
+	if host == "" || host == "::" {
+		return transport // dual-stack on Linux
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		if a.Is4() {
+			return transport + "4"
+		}
+		return transport + "6"
+	}
+	return transport
+}
+
+// Listen binds the address s ("udp://:162", "tcp://[::1]:412", ...).
+func Listen(s string, h Handler, opts Options) (Listener, error) {
+	opts.fill()
+	transport, hostport, err := ParseAddress(s)
+	if err != nil {
+		return nil, err
+	}
+	var l Listener
+	switch transport {
+	case "udp":
+		l, err = listenUDP(s, network(transport, hostport), hostport, h, opts)
+	case "tcp":
+		l, err = listenTCP(s, network(transport, hostport), hostport, h, opts)
+	}
+	if err != nil {
+		return nil, &BindError{Address: s, Err: err}
+	}
+	return l, nil
+}
+
+// BindError says which address could not be bound and why.
+type BindError struct {
+	Address string
+	Err     error
+}
+
+func (e *BindError) Error() string {
+	msg := fmt.Sprintf("cannot listen on %s: %v", e.Address, e.Err)
+	if e.Permission() {
+		msg += " (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability: run `setcap cap_net_bind_service=+ep` on the binary, or listen on a port above 1023)"
+	}
+	return msg
+}
+
+func (e *BindError) Unwrap() error { return e.Err }
+
+// Permission reports whether the bind failed for lack of privilege.
+func (e *BindError) Permission() bool {
+	return errors.Is(e.Err, os.ErrPermission)
+}
+
+func unmap(ap netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+}

@@ -63,7 +63,7 @@ func run(args []string) int {
 		return 2
 	}
 
-	logger := newLogger(*logLevel, *logFormat)
+	logger, base := newLogger(*logLevel, *logFormat)
 	level.Info(logger).Log("msg", "starting "+program, "version", version.Info())
 	level.Info(logger).Log("msg", "build context", "build_context", version.BuildContext())
 
@@ -115,7 +115,7 @@ func run(args []string) int {
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	httpErr := make(chan error, 1)
 	go func() {
-		httpErr <- web.ListenAndServe(srv, webConfig, slog.New(sloggokit.NewGoKitHandler(logger, slogLevel(*logLevel))))
+		httpErr <- web.ListenAndServe(srv, webConfig, slog.New(sloggokit.NewGoKitHandler(base, slogLevel(*logLevel))))
 	}()
 
 	var wg sync.WaitGroup
@@ -222,15 +222,19 @@ func (l promhttpLogger) Println(v ...any) {
 	level.Error(l.logger).Log("msg", fmt.Sprint(v...))
 }
 
-func newLogger(lvl, format string) log.Logger {
+// newLogger returns the go-kit logger everything logs to, and the bare
+// formatter beneath it for the slog bridge that exporter-toolkit needs (the
+// bridge adds its own level, time and caller), so that both write one
+// stream in one format.
+func newLogger(lvl, format string) (logger, base log.Logger) {
 	w := log.NewSyncWriter(os.Stderr)
-	var l log.Logger
 	if format == "json" {
-		l = log.NewJSONLogger(w)
+		base = log.NewJSONLogger(w)
 	} else {
-		l = log.NewLogfmtLogger(w)
+		base = log.NewLogfmtLogger(w)
 	}
-	l = log.With(l, "ts", log.DefaultTimestampUTC, "caller", log.DefaultCaller)
+	// Caller(5): the call site, seen through the level filter and helpers.
+	l := log.With(base, "ts", log.DefaultTimestampUTC, "caller", log.Caller(5))
 	var opt level.Option
 	switch lvl {
 	case "debug":
@@ -242,7 +246,7 @@ func newLogger(lvl, format string) log.Logger {
 	default:
 		opt = level.AllowInfo()
 	}
-	return level.NewFilter(l, opt)
+	return level.NewFilter(l, opt), base
 }
 
 func slogLevel(lvl string) slog.Level {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"sync/atomic"
 	"syscall"
 
@@ -32,6 +33,7 @@ type udpListener struct {
 	p4 *ipv4.PacketConn
 	p6 *ipv6.PacketConn
 
+	raw    syscall.RawConn
 	inode  uint64
 	family int
 	rcvbuf int
@@ -107,6 +109,7 @@ func (l *udpListener) inspect() error {
 	if err != nil {
 		return err
 	}
+	l.raw = rc
 	var serr error
 	err = rc.Control(func(fd uintptr) {
 		var st unix.Stat_t
@@ -199,27 +202,58 @@ func (l *udpListener) Serve(ctx context.Context) error {
 // send replies from the address the request arrived at: on a wildcard bind
 // the kernel would otherwise pick the source by route, and a sender that
 // checks the reply's source (net-snmp does for informs) would drop it.
+//
+// It builds the packet-info control message itself and calls sendmsg
+// directly: golang.org/x/net/ipv6 drops an IPv4-mapped source address when
+// it marshals IPV6_PKTINFO (it copies only addresses whose To4 is nil), so on
+// a dual-stack socket every reply to an IPv4 sender would leave from the
+// route's address. Linux accepts IPV6_PKTINFO with an IPv4-mapped address
+// for such a socket's IPv4 traffic.
 func (l *udpListener) send(b []byte, to *net.UDPAddr, oob []byte) {
-	var err error
+	var dst net.IP
 	if l.p4 != nil {
 		var cm ipv4.ControlMessage
-		var scm *ipv4.ControlMessage
-		if cm.Parse(oob) == nil && cm.Dst != nil {
-			scm = &ipv4.ControlMessage{Src: cm.Dst}
+		if cm.Parse(oob) == nil {
+			dst = cm.Dst
 		}
-		_, err = l.p4.WriteTo(b, scm, to)
 	} else {
 		var cm ipv6.ControlMessage
-		var scm *ipv6.ControlMessage
-		if cm.Parse(oob) == nil && cm.Dst != nil {
-			scm = &ipv6.ControlMessage{Src: cm.Dst}
+		if cm.Parse(oob) == nil {
+			dst = cm.Dst
 		}
-		_, err = l.p6.WriteTo(b, scm, to)
 	}
+	err := l.sendmsg(b, to.AddrPort(), dst)
 	if err != nil {
 		l.ackErrors.Add(1)
 		level.Debug(l.logger).Log("msg", "cannot send reply", "to", to.String(), "err", err)
 		return
 	}
 	l.acked.Add(1)
+}
+
+func (l *udpListener) sendmsg(b []byte, to netip.AddrPort, from net.IP) error {
+	var sa unix.Sockaddr
+	var cmsg []byte
+	src, haveSrc := netip.AddrFromSlice(from)
+	if l.family == unix.AF_INET {
+		sa = &unix.SockaddrInet4{Port: int(to.Port()), Addr: to.Addr().Unmap().As4()}
+		if haveSrc && src.Unmap().Is4() {
+			cmsg = unix.PktInfo4(&unix.Inet4Pktinfo{Spec_dst: src.Unmap().As4()})
+		}
+	} else {
+		// As16 gives the IPv4-mapped form for an IPv4 address.
+		sa = &unix.SockaddrInet6{Port: int(to.Port()), Addr: to.Addr().As16()}
+		if haveSrc {
+			cmsg = unix.PktInfo6(&unix.Inet6Pktinfo{Addr: src.As16()})
+		}
+	}
+	var serr error
+	err := l.raw.Write(func(fd uintptr) bool {
+		serr = unix.Sendmsg(int(fd), b, cmsg, sa, 0)
+		return serr != unix.EAGAIN
+	})
+	if err != nil {
+		return err
+	}
+	return serr
 }

@@ -1,0 +1,73 @@
+package collector
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/expfmt"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+func TestExporterGolden(t *testing.T) {
+	clk := newClock()
+	store := NewStore(2, 24*time.Hour, clk.Now)
+	store.Observe("192.0.2.1", "IF-MIB::linkDown")
+	store.Observe("192.0.2.1", "IF-MIB::linkDown")
+	store.Observe("192.0.2.2", "1.3.6.1.4.1.45.1.6.2.4.0.4")
+	store.Observe("192.0.2.3", "IF-MIB::linkUp") // overflows
+
+	packets := NewPackets()
+	udp := packets.Listener("udp://:162")
+	for range 4 {
+		udp.Inc(VersionV2c, ResultAccepted)
+	}
+	udp.Inc(VersionUnknown, ResultNotSNMP)
+	udp.Inc(VersionV3, ResultUnsupported)
+	packets.Listener("tcp://:412").Inc(VersionV1, ResultAccepted)
+
+	listeners := func() []ListenerStats {
+		return []ListenerStats{
+			{Listener: "udp://:162", Transport: "udp", InformsAcknowledged: 3, Drops: map[string]uint64{"kernel": 7}, ReceiveBufferBytes: 425984},
+			{Listener: "tcp://:412", Transport: "tcp", InformsAcknowledged: 1, AckErrors: 2, ConnectionsOpen: 1, ConnectionsAccepted: 5,
+				ConnectionsClosed: map[string]uint64{"eof": 3, "framing_error": 1}},
+		}
+	}
+	e := NewExporter(store, packets, listeners)
+
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(e)
+	golden := filepath.Join("testdata", "exporter.prom")
+	if *update {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		for _, mf := range mfs {
+			if _, err := expfmt.MetricFamilyToText(&buf, mf); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(string(want))); err != nil {
+		t.Fatal(err)
+	}
+	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) > 0 {
+		t.Fatalf("lint: %v %+v", err, problems)
+	}
+}

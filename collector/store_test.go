@@ -1,0 +1,168 @@
+package collector
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock is a settable clock for expiry tests.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+func newClock() *fakeClock { return &fakeClock{t: time.Unix(1_700_000_000, 0)} }
+
+func total(samples []Sample) uint64 {
+	var n uint64
+	for _, s := range samples {
+		n += s.Count
+	}
+	return n
+}
+
+func TestStoreCountsAndTimestamps(t *testing.T) {
+	clk := newClock()
+	s := NewStore(10, 0, clk.Now)
+	s.Observe("10.0.0.1", "IF-MIB::linkDown")
+	clk.Add(time.Second)
+	s.Observe("10.0.0.1", "IF-MIB::linkDown")
+	s.Observe("10.0.0.2", "IF-MIB::linkUp")
+
+	got := s.Snapshot()
+	want := []Sample{
+		{Key: Key{"10.0.0.1", "IF-MIB::linkDown"}, Count: 2, Last: clk.Now()},
+		{Key: Key{"10.0.0.2", "IF-MIB::linkUp"}, Count: 1, Last: clk.Now()},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d series, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i].Key != want[i].Key || got[i].Count != want[i].Count || !got[i].Last.Equal(want[i].Last) {
+			t.Errorf("series %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if s.Len() != 2 {
+		t.Errorf("Len() = %d, want 2", s.Len())
+	}
+}
+
+// When the cap is hit, traps go to the overflow series, the refusals are
+// counted, and the sum over all series stays the number of traps observed.
+func TestStoreLimitKeepsTotalsExact(t *testing.T) {
+	s := NewStore(3, 0, newClock().Now)
+	const n = 100
+	for i := range n {
+		dev := string(rune('a' + i%10))
+		s.Observe(dev, "trap")
+	}
+	snap := s.Snapshot()
+	if got := total(snap); got != n {
+		t.Fatalf("sum over series = %d, want %d", got, n)
+	}
+	if s.Len() != 3 {
+		t.Errorf("Len() = %d, want 3", s.Len())
+	}
+	last := snap[len(snap)-1]
+	if last.Device != OverflowLabel || last.Trap != OverflowLabel {
+		t.Fatalf("last series = %+v, want the overflow series", last)
+	}
+	// Devices a, b, c got in and take 10 traps each; the other 70 overflow.
+	if last.Count != 70 {
+		t.Errorf("overflow count = %d, want 70", last.Count)
+	}
+	if limit, expired := s.Dropped(); limit != 70 || expired != 0 {
+		t.Errorf("Dropped() = %d, %d; want 70, 0", limit, expired)
+	}
+	// A series already in the store keeps counting when the store is full.
+	if !s.Observe("a", "trap") {
+		t.Error("Observe on an existing series reported overflow")
+	}
+}
+
+func TestStoreNoLimit(t *testing.T) {
+	s := NewStore(0, 0, nil)
+	for i := range 1000 {
+		s.Observe(string(rune(i)), "t")
+	}
+	if s.Len() != 1000 || s.Limit() != 0 {
+		t.Errorf("Len() = %d, Limit() = %d; want 1000, 0", s.Len(), s.Limit())
+	}
+}
+
+func TestStoreExpiry(t *testing.T) {
+	clk := newClock()
+	s := NewStore(10, time.Hour, clk.Now)
+	s.Observe("old", "t")
+	clk.Add(30 * time.Minute)
+	s.Observe("new", "t")
+	clk.Add(31 * time.Minute) // "old" is 61 minutes old, "new" 31.
+
+	if n := s.Expire(); n != 1 {
+		t.Fatalf("Expire() = %d, want 1", n)
+	}
+	snap := s.Snapshot()
+	if len(snap) != 1 || snap[0].Device != "new" {
+		t.Fatalf("after expiry: %+v, want only the \"new\" series", snap)
+	}
+	if _, expired := s.Dropped(); expired != 1 {
+		t.Errorf("expired = %d, want 1", expired)
+	}
+	// An expired series starts again from zero: its old count is gone,
+	// not folded into anything else.
+	s.Observe("old", "t")
+	for _, x := range s.Snapshot() {
+		if x.Device == "old" && x.Count != 1 {
+			t.Errorf("re-created series count = %d, want 1", x.Count)
+		}
+	}
+}
+
+func TestStoreExpiryKeepsOverflow(t *testing.T) {
+	clk := newClock()
+	s := NewStore(1, time.Minute, clk.Now)
+	s.Observe("a", "t")
+	s.Observe("b", "t") // overflows
+	clk.Add(time.Hour)
+	s.Expire()
+	snap := s.Snapshot()
+	if len(snap) != 1 || snap[0].Device != OverflowLabel || snap[0].Count != 1 {
+		t.Fatalf("after expiry: %+v, want only the overflow series with 1", snap)
+	}
+}
+
+func TestStoreConcurrent(t *testing.T) {
+	s := NewStore(50, time.Hour, nil)
+	const workers, per = 8, 2000
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range per {
+				s.Observe(string(rune('A'+(i+w)%100)), "t")
+				if i%500 == 0 {
+					s.Snapshot()
+					s.Expire()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if got := total(s.Snapshot()); got != workers*per {
+		t.Fatalf("sum over series = %d, want %d", got, workers*per)
+	}
+}

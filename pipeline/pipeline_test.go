@@ -1,0 +1,244 @@
+package pipeline
+
+import (
+	"bytes"
+	"fmt"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
+	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
+)
+
+var (
+	oidSysUpTime   = snmp.MustParseOID("1.3.6.1.2.1.1.3.0")
+	oidSnmpTrapOID = snmp.MustParseOID("1.3.6.1.6.3.1.1.4.1.0")
+	oidLinkDown    = snmp.MustParseOID("1.3.6.1.6.3.1.1.5.3")
+	oidIfIndex2    = snmp.MustParseOID("1.3.6.1.2.1.2.2.1.1.2")
+	oidEnterprise  = snmp.MustParseOID("1.3.6.1.4.1.45.1.6.2.4")
+)
+
+func v2Varbinds(trapOID []byte) []snmp.Varbind {
+	return []snmp.Varbind{
+		{OID: oidSysUpTime, Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(12345)},
+		{OID: oidSnmpTrapOID, Type: snmp.TagObjectIdentifier, Value: trapOID},
+		{OID: oidIfIndex2, Type: snmp.TagInteger, Value: snmp.IntegerValue(2)},
+	}
+}
+
+func v2cTrap(pdu snmp.PDUType, requestID int32, trapOID []byte) []byte {
+	return snmp.AppendTrapV2(nil, snmp.V2c, []byte("public"), pdu, requestID, v2Varbinds(trapOID))
+}
+
+type fixture struct {
+	store   *collector.Store
+	packets *collector.Packets
+	proc    *Processor
+	clock   time.Time
+}
+
+func newFixture(limit int) *fixture {
+	f := &fixture{
+		store:   collector.NewStore(limit, 0, nil),
+		packets: collector.NewPackets(),
+		clock:   time.Unix(1_700_000_000, 0),
+	}
+	f.proc = New(f.store, f.packets, Options{Now: func() time.Time { return f.clock }})
+	return f
+}
+
+var src = netip.MustParseAddrPort("192.0.2.7:40000")
+
+func (f *fixture) handle(data []byte) []byte {
+	return f.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}, nil)
+}
+
+func (f *fixture) count(v collector.Version, r collector.Result) uint64 {
+	return f.packets.Listener("udp://:162").Get(v, r)
+}
+
+func (f *fixture) traps() map[collector.Key]uint64 {
+	out := map[collector.Key]uint64{}
+	for _, s := range f.store.Snapshot() {
+		out[s.Key] = s.Count
+	}
+	return out
+}
+
+func TestHandleResults(t *testing.T) {
+	v1Linkdown := snmp.AppendTrapV1(nil, []byte("public"), oidEnterprise, [4]byte{10, 1, 30, 1}, 2, 0, 100, nil)
+	v1Synoptics := snmp.AppendTrapV1(nil, []byte("public"), oidEnterprise, [4]byte{10, 1, 30, 1}, 6, 4, 100, nil)
+	get := snmp.AppendTrapV2(nil, snmp.V2c, []byte("public"), snmp.PDUGetRequest, 1, nil)
+	v1WithV2Trap := snmp.AppendTrapV2(nil, snmp.V1, []byte("public"), snmp.PDUTrapV2, 1, v2Varbinds(oidLinkDown))
+	noTrapOID := snmp.AppendTrapV2(nil, snmp.V2c, []byte("public"), snmp.PDUTrapV2, 1, v2Varbinds(oidLinkDown)[:1])
+	unknownTrap := snmp.MustParseOID("1.3.6.1.4.1.99999.0.1")
+
+	for _, tc := range []struct {
+		name    string
+		in      []byte
+		version collector.Version
+		result  collector.Result
+		trap    string // "" when no trap is counted
+	}{
+		{"v2c linkDown", v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown), collector.VersionV2c, collector.ResultAccepted, "IF-MIB::linkDown"},
+		{"v2c unknown trap stays numeric", v2cTrap(snmp.PDUTrapV2, 1, unknownTrap), collector.VersionV2c, collector.ResultAccepted, "1.3.6.1.4.1.99999.0.1"},
+		{"v1 generic linkDown (RFC 3584)", v1Linkdown, collector.VersionV1, collector.ResultAccepted, "IF-MIB::linkDown"},
+		{"v1 enterprise specific (RFC 3584)", v1Synoptics, collector.VersionV1, collector.ResultAccepted, "1.3.6.1.4.1.45.1.6.2.4.0.4"},
+		{"v2c GetRequest", get, collector.VersionV2c, collector.ResultUnsupported, ""},
+		{"v1 message with a v2 trap PDU", v1WithV2Trap, collector.VersionV1, collector.ResultUnsupported, ""},
+		{"v2c trap without snmpTrapOID.0", noTrapOID, collector.VersionV2c, collector.ResultMalformed, ""},
+		{"garbage", []byte("GET / HTTP/1.1\r\n"), collector.VersionUnknown, collector.ResultNotSNMP, ""},
+		{"empty", nil, collector.VersionUnknown, collector.ResultNotSNMP, ""},
+		{"truncated v2c", v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)[:30], collector.VersionV2c, collector.ResultMalformed, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(100)
+			if reply := f.handle(tc.in); reply != nil {
+				t.Errorf("reply to a non-inform: %x", reply)
+			}
+			if got := f.count(tc.version, tc.result); got != 1 {
+				t.Errorf("packets{version=%s,result=%s} = %d, want 1", tc.version, tc.result, got)
+			}
+			traps := f.traps()
+			if tc.trap == "" {
+				if len(traps) != 0 {
+					t.Errorf("traps counted: %v, want none", traps)
+				}
+				return
+			}
+			want := map[collector.Key]uint64{{Device: "192.0.2.7", Trap: tc.trap}: 1}
+			if len(traps) != 1 || traps[collector.Key{Device: "192.0.2.7", Trap: tc.trap}] != 1 {
+				t.Errorf("traps = %v, want %v", traps, want)
+			}
+		})
+	}
+}
+
+func TestInformAcknowledgedOnceCounted(t *testing.T) {
+	f := newFixture(100)
+	inform := v2cTrap(snmp.PDUInformRequest, 4242, oidLinkDown)
+
+	reply := f.handle(inform)
+	var m snmp.Message
+	if err := m.Decode(reply); err != nil {
+		t.Fatalf("reply does not decode: %v", err)
+	}
+	var req snmp.Message
+	if err := req.Decode(inform); err != nil {
+		t.Fatal(err)
+	}
+	if m.PDUType != snmp.PDUResponse || m.RequestID != 4242 || m.ErrorStatus != 0 || m.ErrorIndex != 0 ||
+		m.Version != snmp.V2c || string(m.Community) != "public" || len(m.Varbinds) != len(req.Varbinds) {
+		t.Fatalf("reply = %+v", m)
+	}
+	for i := range m.Varbinds {
+		a, b := m.Varbinds[i], req.Varbinds[i]
+		if !bytes.Equal(a.OID, b.OID) || a.Type != b.Type || !bytes.Equal(a.Value, b.Value) {
+			t.Errorf("varbind %d = %+v, want %+v", i, a, b)
+		}
+	}
+
+	// A retransmission within the window is acknowledged again but not
+	// counted again.
+	f.clock = f.clock.Add(time.Second)
+	if again := f.handle(inform); !bytes.Equal(again, reply) {
+		t.Errorf("retransmission ack = %x, want %x", again, reply)
+	}
+	if got := f.traps()[collector.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 1 {
+		t.Errorf("traps after retransmission = %d, want 1", got)
+	}
+	if a, d := f.count(collector.VersionV2c, collector.ResultAccepted), f.count(collector.VersionV2c, collector.ResultDuplicate); a != 1 || d != 1 {
+		t.Errorf("accepted, duplicate = %d, %d; want 1, 1", a, d)
+	}
+
+	// Another request-id is another inform; so is the same one after the
+	// window.
+	f.handle(v2cTrap(snmp.PDUInformRequest, 4243, oidLinkDown))
+	f.clock = f.clock.Add(DefaultInformWindow)
+	f.handle(inform)
+	if got := f.traps()[collector.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 3 {
+		t.Errorf("traps = %d, want 3", got)
+	}
+}
+
+func TestOverflowKeepsTotals(t *testing.T) {
+	f := newFixture(2)
+	for i := range 10 {
+		f.handle(v2cTrap(snmp.PDUTrapV2, int32(i), snmp.MustParseOID(fmt.Sprintf("1.3.6.1.4.1.1.0.%d", i))))
+	}
+	var sum uint64
+	for _, c := range f.traps() {
+		sum += c
+	}
+	if sum != 10 || f.count(collector.VersionV2c, collector.ResultAccepted) != 10 {
+		t.Errorf("sum over series = %d, accepted = %d; want 10, 10", sum, f.count(collector.VersionV2c, collector.ResultAccepted))
+	}
+	if got := f.traps()[collector.Key{Device: collector.OverflowLabel, Trap: collector.OverflowLabel}]; got != 8 {
+		t.Errorf("overflow = %d, want 8", got)
+	}
+}
+
+func TestHandleConcurrent(t *testing.T) {
+	f := newFixture(1000)
+	trap := v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 1000 {
+				f.handle(trap)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := f.traps()[collector.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 4000 {
+		t.Errorf("count = %d, want 4000", got)
+	}
+}
+
+func TestInformCacheBounds(t *testing.T) {
+	c := newInformCache(10*time.Second, 3)
+	now := time.Unix(0, 0)
+	k := func(id int32) informKey { return informKey{src: src, requestID: id} }
+	for id := range int32(5) {
+		if !c.firstSeen(k(id), now) {
+			t.Fatalf("id %d seen before", id)
+		}
+	}
+	if n := c.len(); n != 3 {
+		t.Fatalf("len = %d, want 3 (the bound)", n)
+	}
+	// The oldest were evicted: 0 and 1 count as new again, 4 does not.
+	if c.firstSeen(k(4), now) {
+		t.Error("id 4 not remembered")
+	}
+	if !c.firstSeen(k(0), now) {
+		t.Error("id 0 still remembered after eviction")
+	}
+	// Everything is forgotten after the window.
+	now = now.Add(10 * time.Second)
+	c.firstSeen(k(100), now)
+	if n := c.len(); n != 1 {
+		t.Errorf("len after window = %d, want 1", n)
+	}
+}
+
+func TestTrapLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"1.3.6.1.6.3.1.1.5.1":    "SNMPv2-MIB::coldStart",
+		"1.3.6.1.6.3.1.1.5.2":    "SNMPv2-MIB::warmStart",
+		"1.3.6.1.6.3.1.1.5.3":    "IF-MIB::linkDown",
+		"1.3.6.1.6.3.1.1.5.4":    "IF-MIB::linkUp",
+		"1.3.6.1.6.3.1.1.5.5":    "SNMPv2-MIB::authenticationFailure",
+		"1.3.6.1.6.3.1.1.5.6":    "1.3.6.1.6.3.1.1.5.6",
+		"1.3.6.1.4.1.9.9.41.2.0": "1.3.6.1.4.1.9.9.41.2.0",
+	} {
+		if got := TrapLabel([]byte(in)); got != want {
+			t.Errorf("TrapLabel(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -4,12 +4,14 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -35,11 +37,21 @@ import (
 
 const program = "snmptrap_exporter"
 
+// versionFile is the release version, used when the build did not set one
+// with -ldflags (as `go run .` and `go build` do not); the revision comes
+// from the build's VCS information either way.
+//
+//go:embed VERSION
+var versionFile string
+
 func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
 func run(args []string) int {
+	if version.Version == "" {
+		version.Version = strings.TrimSpace(versionFile)
+	}
 	app := kingpin.New(program, "Receives SNMP traps and informs and exports them as Prometheus metrics.")
 	var (
 		webConfig   = kingpinflag.AddFlags(app, ":9412")

@@ -81,7 +81,7 @@ func run(args []string) int {
 
 	store := collector.NewStore(*maxSeries, time.Duration(seriesTTL), nil)
 	packets := collector.NewPackets()
-	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger})
+	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug"})
 
 	opts := receiver.Options{
 		MaxMessageSize:    *maxMessage,

@@ -27,6 +27,10 @@ const (
 // Options configure a Processor.
 type Options struct {
 	Logger log.Logger
+	// Debug turns on the per-message debug log lines. They are checked
+	// with this flag, not left to the logger's level filter, because
+	// building a go-kit log line allocates even when it is filtered out.
+	Debug bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// InformWindow and InformEntries bound retransmission detection.
@@ -39,6 +43,7 @@ type Processor struct {
 	store   *collector.Store
 	packets *collector.Packets
 	logger  log.Logger
+	debug   bool
 	now     func() time.Time
 	informs *informCache
 
@@ -72,6 +77,7 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 		store:   store,
 		packets: packets,
 		logger:  opts.Logger,
+		debug:   opts.Debug,
 		now:     opts.Now,
 		informs: newInformCache(opts.InformWindow, opts.InformEntries),
 		scratch: sync.Pool{New: func() any {
@@ -130,10 +136,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		if !errors.As(err, &de) {
 			de = &snmp.DecodeError{Kind: snmp.Malformed, Reason: err.Error()}
 		}
-		r := resultOf(de.Kind)
-		c.Inc(labelVersion(m.Version), r)
-		level.Debug(pr.logger).Log("msg", "message rejected", "listener", p.Listener, "source", p.Source,
-			"version", m.Version, "result", r, "reason", de.Reason, "offset", de.Offset, "size", len(p.Data))
+		pr.reject(c, p, m, resultOf(de.Kind), de.Reason, "offset", de.Offset, "size", len(p.Data))
 		return nil
 	}
 	v := labelVersion(m.Version)
@@ -142,31 +145,27 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	case m.Version == snmp.V1 && m.PDUType == snmp.PDUTrapV1:
 	case m.Version == snmp.V2c && (m.PDUType == snmp.PDUTrapV2 || m.PDUType == snmp.PDUInformRequest):
 	default:
-		c.Inc(v, collector.ResultUnsupported)
-		level.Debug(pr.logger).Log("msg", "message rejected", "listener", p.Listener, "source", p.Source,
-			"version", m.Version, "result", collector.ResultUnsupported, "reason", "not a trap or inform", "pdu", m.PDUType)
+		pr.reject(c, p, m, collector.ResultUnsupported, "not a trap or inform", "pdu", m.PDUType)
 		return nil
 	}
 
 	var err error
 	if s.oid, err = m.TrapOID(s.oid[:0]); err != nil {
-		c.Inc(v, collector.ResultMalformed)
-		level.Debug(pr.logger).Log("msg", "message rejected", "listener", p.Listener, "source", p.Source,
-			"version", m.Version, "result", collector.ResultMalformed, "reason", err)
+		pr.reject(c, p, m, collector.ResultMalformed, err.Error())
 		return nil
 	}
 	if s.text, err = snmp.AppendOID(s.text[:0], s.oid); err != nil {
-		c.Inc(v, collector.ResultMalformed)
-		level.Debug(pr.logger).Log("msg", "message rejected", "listener", p.Listener, "source", p.Source,
-			"version", m.Version, "result", collector.ResultMalformed, "reason", err)
+		pr.reject(c, p, m, collector.ResultMalformed, err.Error())
 		return nil
 	}
 
 	inform := m.PDUType == snmp.PDUInformRequest
 	if inform && !pr.informs.firstSeen(informKey{src: p.Source, requestID: m.RequestID}, pr.now()) {
 		c.Inc(v, collector.ResultDuplicate)
-		level.Debug(pr.logger).Log("msg", "retransmitted inform acknowledged again, not counted", "listener", p.Listener,
-			"source", p.Source, "request_id", m.RequestID)
+		if pr.debug {
+			level.Debug(pr.logger).Log("msg", "retransmitted inform acknowledged again, not counted", "listener", p.Listener,
+				"source", p.Source, "request_id", m.RequestID)
+		}
 		return snmp.AppendResponse(reply, m)
 	}
 
@@ -174,10 +173,24 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	trap := TrapLabel(s.text)
 	pr.store.Observe(device, trap)
 	c.Inc(v, collector.ResultAccepted)
+	if pr.debug {
+		level.Debug(pr.logger).Log("msg", "trap received", "listener", p.Listener, "source", p.Source,
+			"version", m.Version, "pdu", m.PDUType, "trap", trap, "varbinds", len(m.Varbinds))
+	}
 	if inform {
 		return snmp.AppendResponse(reply, m)
 	}
 	return nil
+}
+
+// reject counts a message that is not admitted and says why at debug level.
+func (pr *Processor) reject(c *collector.ListenerCounters, p *receiver.Packet, m *snmp.Message, r collector.Result, reason string, kv ...any) {
+	c.Inc(labelVersion(m.Version), r)
+	if !pr.debug {
+		return
+	}
+	level.Debug(pr.logger).Log(append([]any{"msg", "message rejected", "listener", p.Listener, "source", p.Source,
+		"version", m.Version, "result", r, "reason", reason}, kv...)...)
 }
 
 // wellKnown names the generic traps (RFC 3584 §3.1 maps SNMPv1's generic

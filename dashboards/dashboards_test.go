@@ -1,0 +1,158 @@
+// Package dashboards holds the Grafana dashboards; this test keeps them
+// portable (a datasource variable, a fixed uid, no hard-coded instance) and
+// in step with the metrics the exporter emits. The end-to-end suite checks
+// that every query parses as PromQL.
+package dashboards
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+type target struct {
+	Expr       string         `json:"expr"`
+	Datasource map[string]any `json:"datasource"`
+}
+
+type panel struct {
+	Title      string         `json:"title"`
+	Datasource map[string]any `json:"datasource"`
+	Targets    []target       `json:"targets"`
+}
+
+type dashboard struct {
+	UID        string  `json:"uid"`
+	Title      string  `json:"title"`
+	Panels     []panel `json:"panels"`
+	Templating struct {
+		List []struct {
+			Name  string `json:"name"`
+			Type  string `json:"type"`
+			Query any    `json:"query"`
+		} `json:"list"`
+	} `json:"templating"`
+}
+
+var metricName = regexp.MustCompile(`\bsnmptrap_[a-z0-9_]+`)
+
+// exportedMetrics reads the metric names the exporter emits from the
+// collector's golden exposition, plus the build-info metric.
+func exportedMetrics(t *testing.T) map[string]bool {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "collector", "testdata", "exporter.prom"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{"snmptrap_exporter_build_info": true}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "#" && f[1] == "TYPE" {
+			names[f[2]] = true
+		}
+	}
+	return names
+}
+
+func loadDashboards(t *testing.T) map[string]dashboard {
+	t.Helper()
+	files, err := filepath.Glob("*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no dashboards: %v", err)
+	}
+	out := map[string]dashboard{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var d dashboard
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[f] = d
+	}
+	return out
+}
+
+func TestDashboards(t *testing.T) {
+	known := exportedMetrics(t)
+	uids := map[string]string{}
+	for file, d := range loadDashboards(t) {
+		if d.UID == "" || d.Title == "" {
+			t.Errorf("%s: uid and title must be set so links and provisioning stay stable", file)
+		}
+		if other, dup := uids[d.UID]; dup {
+			t.Errorf("%s: uid %q also used by %s", file, d.UID, other)
+		}
+		uids[d.UID] = file
+		hasDS := false
+		for _, v := range d.Templating.List {
+			if v.Name == "datasource" && v.Type == "datasource" {
+				hasDS = true
+			}
+		}
+		if !hasDS {
+			t.Errorf("%s: no ${datasource} variable", file)
+		}
+		if len(d.Panels) == 0 {
+			t.Errorf("%s: no panels", file)
+		}
+		for _, p := range d.Panels {
+			if p.Datasource["uid"] != "${datasource}" {
+				t.Errorf("%s: panel %q: datasource %v, want uid ${datasource}", file, p.Title, p.Datasource)
+			}
+			if len(p.Targets) == 0 {
+				t.Errorf("%s: panel %q has no queries", file, p.Title)
+			}
+			for _, tg := range p.Targets {
+				if tg.Datasource["uid"] != "${datasource}" {
+					t.Errorf("%s: panel %q: target datasource %v", file, p.Title, tg.Datasource)
+				}
+				if !strings.Contains(tg.Expr, `instance=~"$instance"`) || strings.Contains(tg.Expr, `instance="`) {
+					t.Errorf("%s: panel %q: query must select instance=~\"$instance\" and nothing fixed: %s", file, p.Title, tg.Expr)
+				}
+				for _, m := range metricName.FindAllString(tg.Expr, -1) {
+					if !known[m] {
+						t.Errorf("%s: panel %q uses %s, which the exporter does not emit", file, p.Title, m)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestAlertRulesUseExportedMetrics keeps alerts/ in step with the exporter:
+// promtool proves the rules parse and fire, this proves they ask for
+// metrics that exist.
+func TestAlertRulesUseExportedMetrics(t *testing.T) {
+	known := exportedMetrics(t)
+	files, _ := filepath.Glob(filepath.Join("..", "alerts", "*.rules.yml"))
+	if len(files) == 0 {
+		t.Fatal("no alert rules in ../alerts")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, line := range strings.Split(string(b), "\n") {
+			expr, ok := strings.CutPrefix(strings.TrimSpace(line), "expr:")
+			if !ok {
+				continue
+			}
+			n++
+			for _, m := range metricName.FindAllString(expr, -1) {
+				if !known[m] {
+					t.Errorf("%s: %s uses %s, which the exporter does not emit", f, strings.TrimSpace(expr), m)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no expr lines found", f)
+		}
+	}
+}

@@ -139,20 +139,42 @@ func TestAlertRulesUseExportedMetrics(t *testing.T) {
 			t.Fatal(err)
 		}
 		n := 0
-		for _, line := range strings.Split(string(b), "\n") {
-			expr, ok := strings.CutPrefix(strings.TrimSpace(line), "expr:")
-			if !ok {
-				continue
-			}
+		for _, expr := range ruleExprs(string(b)) {
 			n++
 			for _, m := range metricName.FindAllString(expr, -1) {
 				if !known[m] {
-					t.Errorf("%s: %s uses %s, which the exporter does not emit", f, strings.TrimSpace(expr), m)
+					t.Errorf("%s: %s uses %s, which the exporter does not emit", f, expr, m)
 				}
 			}
 		}
-		if n == 0 {
-			t.Errorf("%s: no expr lines found", f)
+		if rules := strings.Count(string(b), "- alert:") + strings.Count(string(b), "- record:"); n != rules || n == 0 {
+			t.Errorf("%s: read %d exprs for %d rules", f, n, rules)
 		}
 	}
+}
+
+// ruleExprs returns each rule's expr, also the multi-line ones (`expr: |`
+// and the lines indented below it).
+func ruleExprs(yml string) []string {
+	var out []string
+	lines := strings.Split(yml, "\n")
+	for i := 0; i < len(lines); i++ {
+		trimmed := strings.TrimLeft(lines[i], " ")
+		rest, ok := strings.CutPrefix(trimmed, "expr:")
+		if !ok {
+			continue
+		}
+		indent := len(lines[i]) - len(trimmed)
+		expr := strings.TrimSpace(rest)
+		for i+1 < len(lines) {
+			next := lines[i+1]
+			if strings.TrimSpace(next) != "" && len(next)-len(strings.TrimLeft(next, " ")) <= indent {
+				break
+			}
+			expr += " " + strings.TrimSpace(next)
+			i++
+		}
+		out = append(out, strings.TrimSpace(strings.TrimPrefix(expr, "|")))
+	}
+	return out
 }

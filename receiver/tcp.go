@@ -272,7 +272,12 @@ func frameSize(b []byte, limit int) (int, error) {
 		return 0, nil
 	}
 	if b[1] < 0x80 {
-		return 2 + int(b[1]), nil
+		// The limit holds for short-form lengths too: with a limit below
+		// 129 bytes, `30 7f` already announces a message over it.
+		if total := 2 + int(b[1]); total <= limit {
+			return total, nil
+		}
+		return 0, errTooLarge
 	}
 	n := int(b[1] & 0x7f)
 	if n == 0 {

@@ -33,6 +33,7 @@ const (
 	ReasonOIDOverflow       = "OID subidentifier too large"
 	ReasonOIDUnterminated   = "OID subidentifier unterminated"
 	ReasonOIDNotMinimal     = "OID subidentifier not minimal"
+	ReasonOIDTooLong        = "OID over 128 arcs"
 	ReasonConstructedValue  = "constructed value"
 	ReasonNullWithContent   = "NULL with content"
 	ReasonNoSnmpTrapOID     = "no snmpTrapOID.0"

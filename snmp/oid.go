@@ -45,6 +45,11 @@ func subidentifier(c []byte, i int, limit uint64) (uint64, int, string) {
 	return 0, i - 1, ReasonOIDUnterminated
 }
 
+// maxArcs is the most arcs an OID may have (RFC 2578 §3.5: "at most 128
+// sub-identifiers"). Without the bound one datagram could carry a trap OID
+// of 65,000 arcs, which would become a label of a quarter megabyte.
+const maxArcs = 128
+
 // checkOID validates OID content octets. On error it returns a reason and the
 // index of the offending octet.
 func checkOID(c []byte) (string, int) {
@@ -52,10 +57,15 @@ func checkOID(c []byte) (string, int) {
 		return ReasonEmptyOID, 0
 	}
 	limit := uint64(maxFirstSubID)
+	arcs := 1 // the first subidentifier holds two arcs
 	for i := 0; i < len(c); {
+		start := i
 		var reason string
 		if _, i, reason = subidentifier(c, i, limit); reason != "" {
 			return reason, i
+		}
+		if arcs++; arcs > maxArcs {
+			return ReasonOIDTooLong, start
 		}
 		limit = maxSubID
 	}
@@ -110,6 +120,9 @@ func parseOID(s string) ([]byte, error) {
 	arcs := strings.Split(strings.TrimPrefix(s, "."), ".")
 	if len(arcs) < 2 {
 		return nil, errors.New("fewer than two arcs")
+	}
+	if len(arcs) > maxArcs {
+		return nil, errors.New("over 128 arcs")
 	}
 	// Every arc of d digits takes at most d octets, so len(s) is room enough.
 	c := make([]byte, 0, len(s))

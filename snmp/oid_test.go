@@ -2,6 +2,7 @@ package snmp
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -163,4 +164,37 @@ func FuzzOID(f *testing.F) {
 			}
 		}
 	})
+}
+
+// An OID may have at most 128 arcs (RFC 2578 §3.5); a longer one would let
+// one datagram create a label of any size.
+func TestOIDArcLimit(t *testing.T) {
+	arcs := func(n int) string { return "1.3" + strings.Repeat(".1", n-2) }
+	c, err := ParseOID(arcs(128))
+	if err != nil {
+		t.Fatalf("128 arcs: %v", err)
+	}
+	if s, err := AppendOID(nil, c); err != nil || string(s) != arcs(128) {
+		t.Errorf("AppendOID(128 arcs) = %q, %v", s, err)
+	}
+	if _, err := ParseOID(arcs(129)); err == nil {
+		t.Error("ParseOID accepted 129 arcs")
+	}
+	long := append(append([]byte{}, c...), 0x01)
+	_, err = AppendOID(nil, long)
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Reason != ReasonOIDTooLong || de.Offset != len(c) {
+		t.Errorf("AppendOID(129 arcs) error = %v, want %q at %d", err, ReasonOIDTooLong, len(c))
+	}
+
+	// A trap whose snmpTrapOID.0 value is too long is malformed.
+	msg := AppendTrapV2(nil, V2c, []byte("public"), PDUTrapV2, 1, []Varbind{
+		{OID: MustParseOID("1.3.6.1.2.1.1.3.0"), Type: TagTimeTicks, Value: UnsignedValue(1)},
+		{OID: MustParseOID("1.3.6.1.6.3.1.1.4.1.0"), Type: TagObjectIdentifier, Value: long},
+	})
+	var m Message
+	err = m.Decode(msg)
+	if !errors.As(err, &de) || de.Kind != Malformed || de.Reason != ReasonOIDTooLong {
+		t.Errorf("Decode(trap with a 129-arc OID) = %v, want malformed %q", err, ReasonOIDTooLong)
+	}
 }

@@ -37,6 +37,10 @@ import (
 
 const program = "snmptrap_exporter"
 
+// maxBatchSize bounds --trap.read-batch-size: every slot holds a 64 KiB
+// buffer per UDP listener.
+const maxBatchSize = 1024
+
 // versionFile is the release version, used when the build did not set one
 // with -ldflags (as `go run .` and `go build` do not); the revision comes
 // from the build's VCS information either way.
@@ -54,18 +58,20 @@ func run(args []string) int {
 	}
 	app := kingpin.New(program, "Receives SNMP traps and informs and exports them as Prometheus metrics.")
 	var (
-		webConfig   = kingpinflag.AddFlags(app, ":9412")
-		metricsPath = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
-		listen      = app.Flag("trap.listen-address", "Address to receive traps on, as udp://host:port or tcp://host:port (IPv6 hosts in brackets). Repeatable; giving it replaces the defaults.").Default("udp://:162", "udp://:412", "tcp://:412").Strings()
-		maxSeries   = app.Flag("trap.max-series", "Maximum number of device × trap series kept; traps beyond it are counted under device=\"_other\", trap=\"_other\". 0 means no limit.").Default("100000").Int()
-		seriesTTL   = model.Duration(7 * 24 * time.Hour)
-		maxMessage  = app.Flag("trap.max-message-size", "Largest TCP message accepted, in bytes; a larger one closes its connection.").Default("65535").Int()
-		recvBuffer  = app.Flag("trap.receive-buffer-size", "UDP socket receive buffer to ask the kernel for (the granted size is exported as snmptrap_receive_buffer_bytes). 0 keeps the system default.").Default("4MiB").Bytes()
-		batchSize   = app.Flag("trap.read-batch-size", "Datagrams read per system call on UDP listeners.").Default("32").Int()
-		tcpMaxConns = app.Flag("trap.tcp.max-connections", "Maximum open TCP connections per TCP listener; more are closed at once.").Default("1024").Int()
-		tcpIdle     = app.Flag("trap.tcp.idle-timeout", "Close a TCP connection that sends nothing for this long.").Default("5m").Duration()
-		logLevel    = app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").Enum("debug", "info", "warn", "error")
-		logFormat   = app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").Enum("logfmt", "json")
+		webConfig     = kingpinflag.AddFlags(app, ":9412")
+		metricsPath   = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
+		listen        = app.Flag("trap.listen-address", "Address to receive traps on, as udp://host:port or tcp://host:port (IPv6 hosts in brackets). Repeatable; giving it replaces the defaults.").Default("udp://:162", "udp://:412", "tcp://:412").Strings()
+		maxSeries     = app.Flag("trap.max-series", "Maximum number of device × trap series kept; traps beyond it are counted under device=\"_other\", trap=\"_other\". 0 means no limit.").Default("100000").Int()
+		seriesTTL     = model.Duration(7 * 24 * time.Hour)
+		maxMessage    = app.Flag("trap.max-message-size", "Largest TCP message accepted, in bytes; a larger one closes its connection.").Default("65535").Int()
+		recvBuffer    = app.Flag("trap.receive-buffer-size", "UDP socket receive buffer to ask the kernel for (the granted size is exported as snmptrap_receive_buffer_bytes). 0 keeps the system default.").Default("4MiB").Bytes()
+		batchSize     = app.Flag("trap.read-batch-size", "Datagrams read per system call on UDP listeners.").Default("32").Int()
+		tcpMaxConns   = app.Flag("trap.tcp.max-connections", "Maximum open TCP connections per TCP listener; more are closed at once.").Default("1024").Int()
+		tcpPerSource  = app.Flag("trap.tcp.max-connections-per-source", "Maximum open TCP connections from one source address per TCP listener.").Default("32").Int()
+		tcpIdle       = app.Flag("trap.tcp.idle-timeout", "Close a TCP connection that sends nothing for this long.").Default("5m").Duration()
+		tcpMsgTimeout = app.Flag("trap.tcp.message-timeout", "Close a TCP connection that takes longer than this to send one message once it has begun.").Default("30s").Duration()
+		logLevel      = app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").Enum("debug", "info", "warn", "error")
+		logFormat     = app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").Enum("logfmt", "json")
 	)
 	app.Flag("trap.series-ttl", "Forget a device × trap series not updated for this long (e.g. 7d, 12h). 0 keeps series for ever.").Default("7d").SetValue(&seriesTTL)
 	app.Version(version.Print(program))
@@ -76,6 +82,10 @@ func run(args []string) int {
 	}
 
 	logger, base := newLogger(*logLevel, *logFormat)
+	if *batchSize < 1 || *batchSize > maxBatchSize {
+		level.Error(logger).Log("msg", fmt.Sprintf("--trap.read-batch-size must be between 1 and %d, got %d", maxBatchSize, *batchSize))
+		return 2
+	}
 	level.Info(logger).Log("msg", "starting "+program, "version", version.Info())
 	level.Info(logger).Log("msg", "build context", "build_context", version.BuildContext())
 
@@ -84,12 +94,14 @@ func run(args []string) int {
 	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug"})
 
 	opts := receiver.Options{
-		MaxMessageSize:    *maxMessage,
-		ReceiveBuffer:     int(*recvBuffer),
-		BatchSize:         *batchSize,
-		TCPMaxConnections: *tcpMaxConns,
-		TCPIdleTimeout:    *tcpIdle,
-		Logger:            logger,
+		MaxMessageSize:             *maxMessage,
+		ReceiveBuffer:              int(*recvBuffer),
+		BatchSize:                  *batchSize,
+		TCPMaxConnections:          *tcpMaxConns,
+		TCPMaxConnectionsPerSource: *tcpPerSource,
+		TCPIdleTimeout:             *tcpIdle,
+		TCPMessageTimeout:          *tcpMsgTimeout,
+		Logger:                     logger,
 	}
 	// Bind every socket before serving anything, so that a port in use or
 	// a missing privilege stops the start with one clear line.
@@ -99,12 +111,15 @@ func run(args []string) int {
 		if err != nil {
 			level.Error(logger).Log("msg", err)
 			for _, l := range listeners {
-				l.Serve(canceled()) // closes the socket
+				l.Close()
 			}
 			return 1
 		}
 		level.Info(logger).Log("msg", "listening for traps", "listener", addr, "address", l.Addr())
 		listeners = append(listeners, l)
+		// Export the listener's packet counters from the start, so that
+		// rate() and increase() see its first message.
+		packets.Listener(addr)
 	}
 
 	reg := prometheus.NewRegistry()
@@ -163,12 +178,6 @@ func run(args []string) int {
 		level.Warn(logger).Log("msg", "web server shutdown", "err", err)
 	}
 	return code
-}
-
-func canceled() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
 }
 
 func listenerStats(ls []receiver.Listener) []collector.ListenerStats {

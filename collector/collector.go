@@ -74,7 +74,7 @@ func NewExporter(store *Store, packets *Packets, listeners func() []ListenerStat
 		drops:            d("receive_drops_total", "Messages lost before decoding, by listener and stage (kernel: the socket's drop counter as the kernel reports it).", "listener", "stage"),
 		recvBuffer:       d("receive_buffer_bytes", "Receive buffer size the kernel granted the listener's socket (as read back with SO_RCVBUF).", "listener"),
 		tcpOpen:          d("tcp_connections", "Open TCP connections.", "listener"),
-		tcpAccepted:      d("tcp_connections_accepted_total", "TCP connections accepted.", "listener"),
+		tcpAccepted:      d("tcp_connections_accepted_total", "TCP connections accepted, including those closed at once for a connection limit.", "listener"),
 		tcpClosed:        d("tcp_connections_closed_total", "TCP connections closed, by reason.", "listener", "reason"),
 		seriesCount:      d("series", "Device × trap series in the store (the overflow series not included)."),
 		seriesLimit:      d("series_limit", "Maximum number of device × trap series in the store (0: no limit)."),

@@ -82,28 +82,36 @@ func (s *Store) Observe(device, trap string) bool {
 	ts := s.now().UnixNano()
 	k := Key{Device: device, Trap: trap}
 
+	// The update happens under the read lock: Expire takes the write lock,
+	// so it can never delete a series between its lookup and its update
+	// (which would count the trap nowhere).
 	s.mu.RLock()
-	sr := s.series[k]
+	if sr := s.series[k]; sr != nil {
+		sr.count.Add(1)
+		sr.last.Store(ts)
+		s.mu.RUnlock()
+		return true
+	}
 	s.mu.RUnlock()
 
-	if sr == nil {
-		s.mu.Lock()
-		sr = s.series[k]
-		if sr == nil {
-			if s.limit > 0 && len(s.series) >= s.limit {
-				s.mu.Unlock()
-				s.droppedLimit.Add(1)
-				s.overflow.count.Add(1)
-				s.overflow.last.Store(ts)
-				return false
-			}
-			sr = &series{}
-			s.series[k] = sr
-		}
-		s.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sr := s.series[k]; sr != nil {
+		sr.count.Add(1)
+		sr.last.Store(ts)
+		return true
 	}
-	sr.count.Add(1)
+	if s.limit > 0 && len(s.series) >= s.limit {
+		s.droppedLimit.Add(1)
+		s.overflow.count.Add(1)
+		s.overflow.last.Store(ts)
+		return false
+	}
+	// A new series is complete before it becomes visible.
+	sr := &series{}
+	sr.count.Store(1)
 	sr.last.Store(ts)
+	s.series[k] = sr
 	return true
 }
 

@@ -166,3 +166,35 @@ func TestStoreConcurrent(t *testing.T) {
 		t.Fatalf("sum over series = %d, want %d", got, workers*per)
 	}
 }
+
+// Expire running beside Observe never loses a trap: a series is complete
+// before it is visible and is updated under the lock Expire excludes.
+func TestStoreExpireDuringObserve(t *testing.T) {
+	s := NewStore(0, 7*24*time.Hour, nil)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				s.Expire()
+			}
+		}
+	}()
+	const n = 20000
+	for i := range n {
+		s.Observe(string(rune(i%2000)), "t")
+	}
+	close(stop)
+	wg.Wait()
+	if got := total(s.Snapshot()); got != n {
+		t.Fatalf("sum over series = %d, want %d", got, n)
+	}
+	if _, expired := s.Dropped(); expired != 0 {
+		t.Fatalf("%d fresh series expired", expired)
+	}
+}

@@ -131,6 +131,17 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	c := pr.listener(p.Listener)
 	m := &s.msg
 
+	if p.Framing != receiver.FramingOK {
+		// Bytes a TCP stream sent that are no whole message: counted, never
+		// decoded (a message over the size limit may well decode).
+		m.Version = snmp.VersionUnknown
+		r := collector.ResultMalformed
+		if p.Framing == receiver.FramingNotSequence {
+			r = collector.ResultNotSNMP
+		}
+		pr.reject(c, p, m, r, p.Framing.String(), "size", len(p.Data))
+		return nil
+	}
 	if err := m.Decode(p.Data); err != nil {
 		var de *snmp.DecodeError
 		if !errors.As(err, &de) {

@@ -242,3 +242,28 @@ func TestTrapLabel(t *testing.T) {
 		}
 	}
 }
+
+// Bytes a TCP connection sent that the receiver could not frame are counted
+// by their framing error and never decoded, even when they would decode.
+func TestHandleFramingErrors(t *testing.T) {
+	trap := v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)
+	for _, tc := range []struct {
+		framing receiver.FramingError
+		data    []byte
+		result  collector.Result
+	}{
+		{receiver.FramingNotSequence, []byte("GET / HTTP/1.0"), collector.ResultNotSNMP},
+		{receiver.FramingIndefinite, []byte{0x30, 0x80, 0x02, 0x01, 0x01}, collector.ResultMalformed},
+		{receiver.FramingTooLarge, trap, collector.ResultMalformed},
+		{receiver.FramingTruncated, trap[:20], collector.ResultMalformed},
+	} {
+		f := newFixture(10)
+		reply := f.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "tcp", Source: src, Data: tc.data, Framing: tc.framing}, nil)
+		if reply != nil || len(f.traps()) != 0 {
+			t.Errorf("%v: reply %x, traps %v; want neither", tc.framing, reply, f.traps())
+		}
+		if got := f.count(collector.VersionUnknown, tc.result); got != 1 {
+			t.Errorf("%v: packets{version=unknown,result=%s} = %d, want 1", tc.framing, tc.result, got)
+		}
+	}
+}

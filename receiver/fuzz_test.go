@@ -202,7 +202,7 @@ func FuzzTCPFraming(f *testing.F) {
 		l := &tcpListener{
 			name:    "tcp://fuzz",
 			handler: h,
-			opts:    Options{MaxMessageSize: fuzzLimit, TCPIdleTimeout: 3 * time.Second, Logger: nop},
+			opts:    Options{MaxMessageSize: fuzzLimit, TCPIdleTimeout: 3 * time.Second, TCPMessageTimeout: 3 * time.Second, Logger: nop},
 			logger:  nop,
 			conns:   make(map[net.Conn]struct{}),
 		}

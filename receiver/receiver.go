@@ -30,6 +30,38 @@ type Packet struct {
 	Source netip.AddrPort
 	// Data is the message. It is only valid during the call to Handle.
 	Data []byte
+	// Framing is set when Data is not a message but the bytes a TCP
+	// connection sent that could not be cut into one; the handler counts
+	// them without decoding.
+	Framing FramingError
+}
+
+// FramingError says why bytes from a TCP stream are not a message.
+type FramingError int
+
+// The framing errors.
+const (
+	FramingOK          FramingError = iota
+	FramingNotSequence              // the stream does not go on with a BER SEQUENCE
+	FramingIndefinite               // an indefinite length, which SNMP forbids
+	FramingTooLarge                 // a length over the maximum message size
+	FramingTruncated                // the connection ended inside a message
+)
+
+func (f FramingError) String() string {
+	switch f {
+	case FramingOK:
+		return "ok"
+	case FramingNotSequence:
+		return "not a BER SEQUENCE"
+	case FramingIndefinite:
+		return "indefinite length"
+	case FramingTooLarge:
+		return "message over the size limit"
+	case FramingTruncated:
+		return "connection ended inside a message"
+	}
+	return "unknown"
 }
 
 // Handler processes messages. Handle is called concurrently from every
@@ -56,19 +88,25 @@ type Options struct {
 	// BatchSize is how many datagrams one read may return.
 	BatchSize int
 	// TCPMaxConnections bounds concurrently open TCP connections per
-	// listener; TCPIdleTimeout closes a connection that sends nothing.
-	TCPMaxConnections int
+	// listener, TCPMaxConnectionsPerSource those from one address.
+	TCPMaxConnections          int
+	TCPMaxConnectionsPerSource int
+	// TCPIdleTimeout closes a connection that sends nothing;
+	// TCPMessageTimeout one that takes longer to send one message.
 	TCPIdleTimeout    time.Duration
+	TCPMessageTimeout time.Duration
 	Logger            log.Logger
 }
 
 // DefaultOptions are the defaults of the command-line flags.
 var DefaultOptions = Options{
-	MaxMessageSize:    65535,
-	ReceiveBuffer:     4 << 20,
-	BatchSize:         32,
-	TCPMaxConnections: 1024,
-	TCPIdleTimeout:    5 * time.Minute,
+	MaxMessageSize:             65535,
+	ReceiveBuffer:              4 << 20,
+	BatchSize:                  32,
+	TCPMaxConnections:          1024,
+	TCPMaxConnectionsPerSource: 32,
+	TCPIdleTimeout:             5 * time.Minute,
+	TCPMessageTimeout:          30 * time.Second,
 }
 
 func (o *Options) fill() {
@@ -82,8 +120,14 @@ func (o *Options) fill() {
 	if o.TCPMaxConnections <= 0 {
 		o.TCPMaxConnections = d.TCPMaxConnections
 	}
+	if o.TCPMaxConnectionsPerSource <= 0 {
+		o.TCPMaxConnectionsPerSource = d.TCPMaxConnectionsPerSource
+	}
 	if o.TCPIdleTimeout <= 0 {
 		o.TCPIdleTimeout = d.TCPIdleTimeout
+	}
+	if o.TCPMessageTimeout <= 0 {
+		o.TCPMessageTimeout = d.TCPMessageTimeout
 	}
 	if o.Logger == nil {
 		o.Logger = log.NewNopLogger()
@@ -116,6 +160,8 @@ type Listener interface {
 	Serve(ctx context.Context) error
 	// Stats reports counters; safe to call concurrently with Serve.
 	Stats() Stats
+	// Close closes a listener that will not be served.
+	Close() error
 }
 
 // ParseAddress splits a listen address "udp://host:port" or "tcp://host:port"

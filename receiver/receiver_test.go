@@ -468,3 +468,128 @@ func TestTCPShutdownClosesConnections(t *testing.T) {
 		t.Errorf("shutdown closes = %d, want 1", n)
 	}
 }
+
+// A message once begun must be complete within TCPMessageTimeout: dripping
+// bytes cannot hold a connection slot for ever.
+func TestTCPMessageTimeout(t *testing.T) {
+	rec := &recorder{}
+	l := serve(t, "tcp://127.0.0.1:0", rec, Options{TCPIdleTimeout: time.Minute, TCPMessageTimeout: 100 * time.Millisecond})
+	c := dialTCP(t, l)
+	c.Write([]byte{0x30, 0x10, 0x02})
+	expectClosed(t, c)
+	waitFor(t, "message timeout counted", func() bool { return closedCount(l, closeMsgTime) == 1 })
+	pk := rec.packets()
+	if len(pk) != 1 || pk[0].Framing != FramingTruncated || !bytes.Equal(pk[0].Data, []byte{0x30, 0x10, 0x02}) {
+		t.Errorf("handler got %+v; want the partial message marked truncated", pk)
+	}
+}
+
+func TestTCPPerSourceLimit(t *testing.T) {
+	l := serve(t, "tcp://127.0.0.1:0", &recorder{}, Options{TCPMaxConnectionsPerSource: 2})
+	dialTCP(t, l)
+	dialTCP(t, l)
+	waitFor(t, "two connections open", func() bool { return l.Stats().ConnectionsOpen == 2 })
+	third := dialTCP(t, l)
+	expectClosed(t, third)
+	waitFor(t, "refusal counted", func() bool { return closedCount(l, closeSrcLimit) == 1 })
+	if n := closedCount(l, closeLimit); n != 0 {
+		t.Errorf("overall limit refusals = %d, want 0", n)
+	}
+}
+
+// Connections accepted while the listener shuts down must not keep Serve
+// waiting for their idle timeout.
+func TestTCPShutdownWhileConnecting(t *testing.T) {
+	for range 5 {
+		l, err := Listen("tcp://127.0.0.1:0", &recorder{}, Options{TCPIdleTimeout: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- l.Serve(ctx) }()
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if c, err := net.DialTimeout("tcp", l.Addr().String(), time.Second); err == nil {
+						defer c.Close()
+					}
+				}
+			}()
+		}
+		waitFor(t, "connections", func() bool { return l.Stats().ConnectionsAccepted > 20 })
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("Serve still waiting 3s after cancel")
+		}
+		close(stop)
+		wg.Wait()
+	}
+}
+
+// IPv6 carries UDP payloads up to 65,527 bytes; none may be truncated.
+func TestUDPLargestIPv6Datagram(t *testing.T) {
+	rec := &recorder{}
+	l, err := Listen("udp://[::1]:0", rec, Options{})
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	c, err := net.Dial("udp6", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	big := bytes.Repeat([]byte{'x'}, 65527)
+	if _, err := c.Write(big); err != nil {
+		t.Skipf("cannot send 65,527 bytes over ::1: %v", err)
+	}
+	waitFor(t, "datagram", func() bool { return len(rec.packets()) == 1 })
+	if n := len(rec.packets()[0].Data); n != len(big) {
+		t.Errorf("received %d bytes, want %d", n, len(big))
+	}
+}
+
+// BenchmarkTCPSmallMessages feeds a stream of minimal messages after one
+// large one (which grows the buffer): framing must stay linear.
+func BenchmarkTCPSmallMessages(b *testing.B) {
+	nop := HandlerFunc(func(*Packet, []byte) []byte { return nil })
+	l, err := Listen("tcp://127.0.0.1:0", nop, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.Serve(ctx) }()
+	defer func() { cancel(); <-done }()
+	c, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	c.Write(seq(strings.Repeat("x", 60000)))
+	chunk := bytes.Repeat([]byte{0x30, 0x00}, 32768)
+	b.SetBytes(int64(len(chunk)))
+	for b.Loop() {
+		if _, err := c.Write(chunk); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

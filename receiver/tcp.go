@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -23,11 +24,18 @@ const (
 	closeTooLarge  = "too_large"
 	closeReadError = "read_error"
 	closeWriteErr  = "write_error"
+	closeMsgTime   = "message_timeout"
 	closeLimit     = "connection_limit"
+	closeSrcLimit  = "source_connection_limit"
 	closeShutdown  = "shutdown"
 )
 
-var closeReasons = []string{closeEOF, closeIdle, closeFraming, closeTooLarge, closeReadError, closeWriteErr, closeLimit, closeShutdown}
+var closeReasons = []string{closeEOF, closeIdle, closeFraming, closeTooLarge, closeReadError, closeWriteErr,
+	closeMsgTime, closeLimit, closeSrcLimit, closeShutdown}
+
+// initialBuffer is a connection's read buffer; it grows for a larger message
+// and shrinks back once that message is handled.
+const initialBuffer = 4096
 
 // writeTimeout bounds how long a reply may wait for a slow reader.
 const writeTimeout = 5 * time.Second
@@ -39,9 +47,11 @@ type tcpListener struct {
 	opts    Options
 	logger  log.Logger
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	wg    sync.WaitGroup
+	mu       sync.Mutex
+	conns    map[net.Conn]struct{}
+	perSrc   map[netip.Addr]int
+	shutdown bool // set once Serve's context is done: no new connections
+	wg       sync.WaitGroup
 
 	accepted  atomic.Uint64
 	closed    sync.Map // reason -> *atomic.Uint64
@@ -61,6 +71,7 @@ func listenTCP(name, network, hostport string, h Handler, opts Options) (*tcpLis
 		opts:    opts,
 		logger:  log.With(opts.Logger, "listener", name),
 		conns:   make(map[net.Conn]struct{}),
+		perSrc:  make(map[netip.Addr]int),
 	}
 	for _, r := range closeReasons {
 		l.closed.Store(r, new(atomic.Uint64))
@@ -69,6 +80,7 @@ func listenTCP(name, network, hostport string, h Handler, opts Options) (*tcpLis
 }
 
 func (l *tcpListener) Name() string   { return l.name }
+func (l *tcpListener) Close() error   { return l.ln.Close() }
 func (l *tcpListener) Addr() net.Addr { return l.ln.Addr() }
 
 func (l *tcpListener) Stats() Stats {
@@ -103,6 +115,10 @@ func (l *tcpListener) Serve(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() {
 		l.ln.Close()
 		l.mu.Lock()
+		// A connection accepted from now on is refused by track; without
+		// the flag it could slip in after this loop and keep Serve waiting
+		// for its idle timeout.
+		l.shutdown = true
 		for c := range l.conns {
 			c.Close()
 		}
@@ -132,9 +148,13 @@ func (l *tcpListener) Serve(ctx context.Context) error {
 		}
 		backoff = 0
 		l.accepted.Add(1)
-		if !l.track(c) {
-			l.countClose(closeLimit)
-			level.Debug(l.logger).Log("msg", "connection refused: too many open connections", "source", c.RemoteAddr(), "limit", l.opts.TCPMaxConnections)
+		src := remoteAddr(c)
+		if reason := l.track(c, src.Addr()); reason != "" {
+			l.countClose(reason)
+			if reason != closeShutdown {
+				level.Debug(l.logger).Log("msg", "connection refused", "source", src, "reason", reason,
+					"limit", l.opts.TCPMaxConnections, "per_source_limit", l.opts.TCPMaxConnectionsPerSource)
+			}
 			c.Close()
 			continue
 		}
@@ -142,7 +162,7 @@ func (l *tcpListener) Serve(ctx context.Context) error {
 		go func() {
 			defer l.wg.Done()
 			reason := l.serveConn(ctx, c)
-			l.untrack(c)
+			l.untrack(c, src.Addr())
 			c.Close()
 			if ctx.Err() != nil {
 				reason = closeShutdown
@@ -152,90 +172,153 @@ func (l *tcpListener) Serve(ctx context.Context) error {
 	}
 }
 
-func (l *tcpListener) track(c net.Conn) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if len(l.conns) >= l.opts.TCPMaxConnections {
-		return false
+func remoteAddr(c net.Conn) netip.AddrPort {
+	if ra, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return unmap(ra.AddrPort())
 	}
-	l.conns[c] = struct{}{}
-	return true
+	return netip.AddrPort{}
 }
 
-func (l *tcpListener) untrack(c net.Conn) {
+// track registers a connection, or returns why it may not stay open: the
+// listener is shutting down, or it is at its limit, overall or for the
+// source. A new connection is refused rather than an old one evicted, and
+// the per-source limit keeps one host from taking every slot.
+func (l *tcpListener) track(c net.Conn, src netip.Addr) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.shutdown:
+		return closeShutdown
+	case len(l.conns) >= l.opts.TCPMaxConnections:
+		return closeLimit
+	case l.perSrc[src] >= l.opts.TCPMaxConnectionsPerSource:
+		return closeSrcLimit
+	}
+	l.conns[c] = struct{}{}
+	l.perSrc[src]++
+	return ""
+}
+
+func (l *tcpListener) untrack(c net.Conn, src netip.Addr) {
 	l.mu.Lock()
 	delete(l.conns, c)
+	if l.perSrc[src]--; l.perSrc[src] <= 0 {
+		delete(l.perSrc, src)
+	}
 	l.mu.Unlock()
 }
 
 // serveConn reads SNMP messages from one connection (RFC 3430: each is one
 // BER SEQUENCE, back to back, with no other framing) and returns why it
 // stopped. Messages may be split across reads and several may arrive in one.
+//
+// Every byte received ends up in exactly one call to the handler: complete
+// messages one by one, and whatever cannot be cut into a message (a framing
+// error, or a message cut short when the connection ends) as one packet
+// with Framing set, which the handler counts without decoding.
 func (l *tcpListener) serveConn(ctx context.Context, c net.Conn) string {
-	ra, _ := c.RemoteAddr().(*net.TCPAddr)
-	pkt := Packet{Listener: l.name, Transport: "tcp"}
-	if ra != nil {
-		pkt.Source = unmap(ra.AddrPort())
-	}
+	pkt := Packet{Listener: l.name, Transport: "tcp", Source: remoteAddr(c)}
 	logger := log.With(l.logger, "source", pkt.Source)
-	buf := make([]byte, 0, 4096)
+	buf := make([]byte, 0, initialBuffer)
 	var reply []byte
+	var partialSince time.Time // when the incomplete message in buf began
+	writeOK := true
+
+	reject := func(data []byte, f FramingError) {
+		pkt.Data, pkt.Framing = data, f
+		l.handler.Handle(&pkt, nil)
+		pkt.Framing = FramingOK
+	}
 	for {
-		// Hand over every complete message in the buffer.
-		for {
-			size, err := frameSize(buf, l.opts.MaxMessageSize)
+		// Hand over every complete message in the buffer. start moves
+		// forward; the rest is moved to the front once per read, so a
+		// stream of small messages costs linear, not quadratic, time.
+		start, consumed := 0, false
+		for start < len(buf) {
+			size, err := frameSize(buf[start:], l.opts.MaxMessageSize)
 			if err != nil {
-				// Let the handler count what was received (as not_snmp or
-				// malformed), then drop the connection: with the framing
-				// lost there is no way to find the next message.
-				pkt.Data = buf
-				l.handler.Handle(&pkt, nil)
+				// The framing is lost: there is no way to find the next
+				// message, so count what is here and drop the connection.
+				reject(buf[start:], framingOf(err))
 				level.Debug(logger).Log("msg", "closing TCP connection", "err", err)
 				if errors.Is(err, errTooLarge) {
 					return closeTooLarge
 				}
 				return closeFraming
 			}
-			if size == 0 || size > len(buf) {
-				if size > cap(buf) {
-					nb := make([]byte, len(buf), size)
-					copy(nb, buf)
-					buf = nb
-				}
+			if size == 0 || size > len(buf)-start {
 				break
 			}
-			pkt.Data = buf[:size]
+			pkt.Data = buf[start : start+size]
 			reply = l.handler.Handle(&pkt, reply[:0])
-			if len(reply) > 0 && !l.write(c, reply, logger) {
-				return closeWriteErr
+			start += size
+			consumed = true
+			if len(reply) > 0 && writeOK {
+				// After a failed write the peer is gone or stuck, but the
+				// messages it already sent are still handled.
+				writeOK = l.write(c, reply, logger)
 			}
-			buf = buf[:copy(buf, buf[size:])]
 		}
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
+		buf = buf[:copy(buf, buf[start:])]
+		if !writeOK {
+			if len(buf) > 0 {
+				reject(buf, FramingTruncated)
+			}
+			return closeWriteErr
 		}
-		if err := c.SetReadDeadline(time.Now().Add(l.opts.TCPIdleTimeout)); err != nil {
+		switch {
+		case len(buf) == 0:
+			partialSince = time.Time{}
+			if cap(buf) > initialBuffer {
+				buf = make([]byte, 0, initialBuffer)
+			}
+		case consumed || partialSince.IsZero():
+			partialSince = time.Now()
+		}
+		// Make room for the whole pending message, or shrink back after a
+		// large one.
+		if size, _ := frameSize(buf, l.opts.MaxMessageSize); size > cap(buf) || (size <= initialBuffer && cap(buf) > initialBuffer) {
+			nb := make([]byte, len(buf), max(size, initialBuffer))
+			copy(nb, buf)
+			buf = nb
+		}
+
+		// An idle connection may wait TCPIdleTimeout for its next message;
+		// a message, once begun, must be complete within TCPMessageTimeout,
+		// so that dripping one byte at a time cannot hold a slot for ever.
+		deadline := time.Now().Add(l.opts.TCPIdleTimeout)
+		if d := partialSince.Add(l.opts.TCPMessageTimeout); !partialSince.IsZero() && d.Before(deadline) {
+			deadline = d
+		}
+		if err := c.SetReadDeadline(deadline); err != nil {
 			return closeReadError
 		}
 		n, err := c.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if err != nil {
-			switch {
-			case ctx.Err() != nil:
-				return closeShutdown
-			case errors.Is(err, io.EOF):
-				if len(buf) > 0 {
-					// A message cut short by the sender closing.
-					pkt.Data = buf
-					l.handler.Handle(&pkt, nil)
-				}
-				return closeEOF
-			case errors.Is(err, os.ErrDeadlineExceeded):
-				return closeIdle
-			default:
-				level.Debug(logger).Log("msg", "TCP read failed", "err", err)
-				return closeReadError
+		if err == nil {
+			continue
+		}
+		if n > 0 {
+			// Data and an error together (allowed of an io.Reader): frame
+			// what came before giving up on the connection.
+			continue
+		}
+		if len(buf) > 0 {
+			reject(buf, FramingTruncated)
+		}
+		switch {
+		case ctx.Err() != nil:
+			return closeShutdown
+		case errors.Is(err, io.EOF):
+			return closeEOF
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if len(buf) > 0 {
+				return closeMsgTime
 			}
+			return closeIdle
+		default:
+			level.Debug(logger).Log("msg", "TCP read failed", "err", err)
+			return closeReadError
 		}
 	}
 }
@@ -250,6 +333,16 @@ func (l *tcpListener) write(c net.Conn, b []byte, logger log.Logger) bool {
 	}
 	l.ackErrors.Add(1)
 	return false
+}
+
+func framingOf(err error) FramingError {
+	switch {
+	case errors.Is(err, errNotSequence):
+		return FramingNotSequence
+	case errors.Is(err, errIndefinite):
+		return FramingIndefinite
+	}
+	return FramingTooLarge
 }
 
 var (

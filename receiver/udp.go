@@ -16,9 +16,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// maxDatagram is the largest UDP payload (65535 minus the IPv4 and UDP
-// headers); every read buffer has room for it, so no datagram is truncated.
-const maxDatagram = 65507
+// maxDatagram bounds a UDP payload: 65,535 minus the UDP header is 65,527
+// over IPv6 (65,507 over IPv4). Every read buffer has room for 65,535, so no
+// datagram is truncated.
+const maxDatagram = 65535
 
 type udpListener struct {
 	name    string
@@ -129,6 +130,7 @@ func (l *udpListener) inspect() error {
 }
 
 func (l *udpListener) Name() string   { return l.name }
+func (l *udpListener) Close() error   { return l.conn.Close() }
 func (l *udpListener) Addr() net.Addr { return l.conn.LocalAddr() }
 
 func (l *udpListener) Stats() Stats {
@@ -211,18 +213,19 @@ func (l *udpListener) Serve(ctx context.Context) error {
 // for such a socket's IPv4 traffic.
 func (l *udpListener) send(b []byte, to *net.UDPAddr, oob []byte) {
 	var dst net.IP
+	var ifindex int
 	if l.p4 != nil {
 		var cm ipv4.ControlMessage
 		if cm.Parse(oob) == nil {
-			dst = cm.Dst
+			dst, ifindex = cm.Dst, cm.IfIndex
 		}
 	} else {
 		var cm ipv6.ControlMessage
 		if cm.Parse(oob) == nil {
-			dst = cm.Dst
+			dst, ifindex = cm.Dst, cm.IfIndex
 		}
 	}
-	err := l.sendmsg(b, to.AddrPort(), dst)
+	err := l.sendmsg(b, to.AddrPort(), dst, ifindex)
 	if err != nil {
 		l.ackErrors.Add(1)
 		level.Debug(l.logger).Log("msg", "cannot send reply", "to", to.String(), "err", err)
@@ -231,7 +234,10 @@ func (l *udpListener) send(b []byte, to *net.UDPAddr, oob []byte) {
 	l.acked.Add(1)
 }
 
-func (l *udpListener) sendmsg(b []byte, to netip.AddrPort, from net.IP) error {
+// sendmsg sends b to `to` from address `from` (when known). A link-local
+// IPv6 peer is only reachable through the interface the request came in on,
+// so its reply names that interface too.
+func (l *udpListener) sendmsg(b []byte, to netip.AddrPort, from net.IP, ifindex int) error {
 	var sa unix.Sockaddr
 	var cmsg []byte
 	src, haveSrc := netip.AddrFromSlice(from)
@@ -242,9 +248,16 @@ func (l *udpListener) sendmsg(b []byte, to netip.AddrPort, from net.IP) error {
 		}
 	} else {
 		// As16 gives the IPv4-mapped form for an IPv4 address.
-		sa = &unix.SockaddrInet6{Port: int(to.Port()), Addr: to.Addr().As16()}
+		sa6 := &unix.SockaddrInet6{Port: int(to.Port()), Addr: to.Addr().As16()}
+		info := &unix.Inet6Pktinfo{}
+		if a := to.Addr(); a.Is6() && !a.Is4In6() && (a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast()) && ifindex > 0 {
+			sa6.ZoneId = uint32(ifindex)
+			info.Ifindex = uint32(ifindex)
+		}
+		sa = sa6
 		if haveSrc {
-			cmsg = unix.PktInfo6(&unix.Inet6Pktinfo{Addr: src.As16()})
+			info.Addr = src.As16()
+			cmsg = unix.PktInfo6(info)
 		}
 	}
 	var serr error

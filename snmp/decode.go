@@ -59,11 +59,15 @@ func (m *Message) decode(b []byte) *DecodeError {
 	if msg.end != len(b) {
 		return malformed(ReasonTrailingBytes, msg.end)
 	}
-	if version != V1 && version != V2c {
+	s := seq{buf: b, pos: afterVersion, end: msg.end}
+	switch version {
+	case V3:
+		return m.decodeV3(b, &s)
+	case V1, V2c:
+	default:
 		return unsupported(ReasonUnsupportedVersion, msg.start)
 	}
 
-	s := seq{buf: b, pos: afterVersion, end: msg.end}
 	community, err := s.expect(TagOctetString, ReasonExpectedOctetString)
 	if err != nil {
 		return err

@@ -299,11 +299,14 @@ func TestDecodeErrors(t *testing.T) {
 		{"empty time-stamp", v1TrapPDU(oidElem("1.3"), ip, integer(0), integer(0), tlv(TagTimeTicks), tlv(TagSequence)), Malformed, ReasonEmptyInteger, 25, V1},
 		{"v1 missing varbind list", v1TrapPDU(oidElem("1.3"), ip, integer(0), integer(0), tlv(TagTimeTicks, hx("05"))), Malformed, ReasonTruncated, 28, V1},
 
-		// Versions 2 and 3 are recognised, not decoded.
+		// Version 2 is recognised, not decoded.
 		{"version 2 (SNMPv2u/v2*)", message(2, "c", pdu), Unsupported, ReasonUnsupportedVersion, 0, Version(2)},
-		{"version 3", tlv(TagSequence, integer(3),
+		{"version 3 with empty security parameters", tlv(TagSequence, integer(3),
 			tlv(TagSequence, integer(1), integer(1500), octets("\x04"), integer(3)),
-			octets(""), tlv(TagSequence)), Unsupported, ReasonUnsupportedVersion, 0, V3},
+			octets(""), tlv(TagSequence)), Malformed, ReasonTruncated, 22, V3},
+		{"version 3 with another security model", tlv(TagSequence, integer(3),
+			tlv(TagSequence, integer(1), integer(1500), octets("\x04"), integer(2)),
+			octets(""), tlv(TagSequence)), Unsupported, ReasonUnsupportedSecurityModel, 5, V3},
 		{"version 3 cut short", hx("30 10 02 01 03 30 00"), Malformed, ReasonLengthPastEnd, 0, V3},
 		{"version 3 with trailing bytes", hx("30 03 02 01 03 00"), Malformed, ReasonTrailingBytes, 5, V3},
 	}

@@ -240,24 +240,41 @@ func TestFixtureNdpiTraps(t *testing.T) {
 		}
 	}
 
-	// Frames 5-10 are SNMPv3.
-	for i := 4; i < 10; i++ {
-		wantUnsupportedV3(t, frames[i], i+1)
+	// Frames 5-10 are SNMPv3 traps from a Cisco engine, in pairs:
+	// authNoPriv, authPriv, noAuthNoPriv.
+	for i, want := range []struct {
+		user  string
+		flags byte
+	}{
+		{"SHA1NOPRIV", FlagAuth}, {"SHA1NOPRIV", FlagAuth},
+		{"SHA1AES128", FlagAuth | FlagPriv}, {"SHA1AES128", FlagAuth | FlagPriv},
+		{"NOAUTHNOPRIV", 0}, {"NOAUTHNOPRIV", 0},
+	} {
+		m := wantV3(t, frames[4+i], 5+i)
+		v := &m.V3
+		if string(v.UserName) != want.user || v.Flags != want.flags || fmt.Sprintf("%x", v.EngineID) != "800000090300aabbcc000100" ||
+			v.EngineBoots != 12 || v.SecurityModel != SecurityModelUSM {
+			t.Errorf("frame %d: user %q flags %#x engine %x boots %d", 5+i, v.UserName, v.Flags, v.EngineID, v.EngineBoots)
+		}
+		if want.flags&FlagPriv == 0 && m.PDUType != PDUTrapV2 {
+			t.Errorf("frame %d: PDU %v, want SNMPv2-Trap", 5+i, m.PDUType)
+		}
 	}
 }
 
-func wantUnsupportedV3(t *testing.T, payload []byte, frame int) {
+// wantV3 decodes an SNMPv3 message: its header and USM parameters always,
+// its PDU when it is not encrypted.
+func wantV3(t *testing.T, payload []byte, frame int) *Message {
 	t.Helper()
-	var m Message
-	err := m.Decode(payload)
-	if err == nil {
-		t.Errorf("frame %d: v3 decoded", frame)
-		return
+	m := &Message{}
+	if err := m.Decode(payload); err != nil || m.Version != V3 {
+		t.Errorf("frame %d: %v, version %v; want a decoded v3 message", frame, err, m.Version)
+		return m
 	}
-	de := decodeError(t, err)
-	if de.Kind != Unsupported || de.Reason != ReasonUnsupportedVersion || m.Version != V3 {
-		t.Errorf("frame %d: %v, version %v; want unsupported v3", frame, err, m.Version)
+	if m.V3.Priv() != (m.V3.Encrypted != nil) || m.V3.Priv() == (m.PDU != nil) {
+		t.Errorf("frame %d: flags %#x but encrypted %d bytes, PDU %d bytes", frame, m.V3.Flags, len(m.V3.Encrypted), len(m.PDU))
 	}
+	return m
 }
 
 // TestFixtureNdpiAll classifies every frame of the nDPI capture: v3 is
@@ -270,7 +287,7 @@ func TestFixtureNdpiAll(t *testing.T) {
 		var m Message
 		err := m.Decode(payload)
 		if m.Version == V3 {
-			wantUnsupportedV3(t, payload, i+1)
+			wantV3(t, payload, i+1)
 			counts["v3"]++
 			continue
 		}
@@ -360,12 +377,26 @@ func TestFixtureTrailingBytes(t *testing.T) {
 }
 
 func TestFixtureV3(t *testing.T) {
-	for _, name := range []string{"raw/gosnmp-genericV3Trap.bin", "raw/gosnmp-snmpV3AuthPrivTrap.bin"} {
-		data, err := os.ReadFile(fixture(t, name))
+	for _, tc := range []struct {
+		name      string
+		user      string
+		flags     byte
+		requestID int32
+	}{
+		{"raw/gosnmp-genericV3Trap.bin", "myuser", FlagAuth, 957979745},
+		{"raw/gosnmp-snmpV3AuthPrivTrap.bin", "myuser2", FlagAuth | FlagPriv, 0},
+	} {
+		data, err := os.ReadFile(fixture(t, tc.name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantUnsupportedV3(t, data, 1)
+		m := wantV3(t, data, 1)
+		if string(m.V3.UserName) != tc.user || m.V3.Flags&^FlagReportable != tc.flags || m.RequestID != tc.requestID {
+			t.Errorf("%s: user %q flags %#x request-id %d", tc.name, m.V3.UserName, m.V3.Flags, m.RequestID)
+		}
+		if len(m.V3.AuthParams) != 12 || len(m.V3.Encrypted) == 0 && tc.flags&FlagPriv != 0 {
+			t.Errorf("%s: auth params %d bytes, encrypted %d bytes", tc.name, len(m.V3.AuthParams), len(m.V3.Encrypted))
+		}
 	}
 	for _, name := range []string{
 		"pcap/gosnmp-v3-authnopriv-md5-trap.pcap",
@@ -374,7 +405,7 @@ func TestFixtureV3(t *testing.T) {
 		"pcap/usm-nontrap/john-samples-unencrypted_auth_sha1.pcap",
 	} {
 		for i, payload := range payloads(t, name) {
-			wantUnsupportedV3(t, payload, i+1)
+			wantV3(t, payload, i+1)
 		}
 	}
 }

@@ -36,6 +36,10 @@ func FuzzDecode(f *testing.F) {
 			checkDecodeError(t, b, &m, err)
 			return
 		}
+		if m.Version == V3 {
+			checkV3(t, b, &m)
+			return
+		}
 		if m.Version != V1 && m.Version != V2c {
 			t.Fatalf("decoded version %v", m.Version)
 		}
@@ -131,4 +135,24 @@ func sameVarbinds(t *testing.T, got, want []Varbind) {
 			t.Fatalf("varbind %d = %+v, want %+v", i, got[i], want[i])
 		}
 	}
+}
+
+// checkV3: a decoded SNMPv3 message has either an encrypted scoped PDU or a
+// decoded PDU, and its MAC offset points at its authentication parameters.
+func checkV3(t *testing.T, b []byte, m *Message) {
+	v := &m.V3
+	if v.AuthOffset < 0 || v.AuthOffset+len(v.AuthParams) > len(b) ||
+		!bytes.Equal(b[v.AuthOffset:v.AuthOffset+len(v.AuthParams)], v.AuthParams) {
+		t.Fatalf("AuthOffset %d does not locate the authentication parameters", v.AuthOffset)
+	}
+	if v.Priv() {
+		if !v.Auth() || m.PDU != nil {
+			t.Fatalf("encrypted message: flags %#x, PDU % x", v.Flags, m.PDU)
+		}
+		return
+	}
+	if len(m.PDU) == 0 || m.PDU[0] != byte(m.PDUType) {
+		t.Fatalf("PDU % x does not start with its type %#x", m.PDU, byte(m.PDUType))
+	}
+	checkTrapOID(t, m)
 }

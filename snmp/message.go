@@ -134,6 +134,9 @@ type Message struct {
 
 	// PDU is the whole PDU element (tag, length and content) as received.
 	PDU []byte
+
+	// V3 holds the SNMPv3 header and security parameters (Version == V3).
+	V3 V3Info
 }
 
 // ErrorKind classifies why a message was refused; each maps to a value of the

@@ -1,0 +1,164 @@
+// Package engine keeps this exporter's own SNMP engine: the engine ID and
+// engineBoots that make it the authoritative engine for the SNMPv3 informs
+// it acknowledges (RFC 3414 §2.2). Both survive restarts in a small file
+// under --storage.path; engineBoots goes up by one at every start.
+package engine
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// FileName is the engine file's name in the storage directory.
+const FileName = "engine.json"
+
+// Engine is the local authoritative engine.
+type Engine struct {
+	ID    []byte
+	Boots int32
+	start time.Time
+	now   func() time.Time
+}
+
+// Time returns msgAuthoritativeEngineTime: whole seconds since start,
+// capped at 2^31-1 (RFC 3414 §2.2.1).
+func (e *Engine) Time() int32 {
+	s := e.now().Sub(e.start) / time.Second
+	if s > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int32(s)
+}
+
+type file struct {
+	Version  int    `json:"version"`
+	EngineID string `json:"engine_id"`
+	Boots    int32  `json:"boots"`
+}
+
+// Result says what Load had to do beside the normal start.
+type Result struct {
+	// Regenerated is set when the engine file was unreadable or corrupt and
+	// a new engine ID was made (the old file is kept aside as
+	// engine.json.corrupt). Senders must rediscover the engine.
+	Regenerated error
+	// NotSaved is set when the new engineBoots could not be written: the
+	// engine works, but the next start may repeat this engineBoots.
+	NotSaved error
+}
+
+// Load starts the engine: it reads dir/engine.json, keeps its engine ID
+// unless configured is set (an ID from the configuration wins; a changed ID
+// starts again at engineBoots 1), increments engineBoots and writes the file
+// back before returning. now is the clock (nil: time.Now).
+func Load(dir string, configured []byte, now func() time.Time) (*Engine, Result, error) {
+	if now == nil {
+		now = time.Now
+	}
+	var res Result
+	path := filepath.Join(dir, FileName)
+	var f file
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		res.Regenerated = fmt.Errorf("read %s: %w", path, err)
+	default:
+		if perr := parse(b, &f); perr != nil {
+			res.Regenerated = fmt.Errorf("%s is corrupt: %w", path, perr)
+			f = file{}
+			// Keep it for inspection; a failure here changes nothing.
+			_ = os.Rename(path, path+".corrupt")
+		}
+	}
+
+	id, _ := hex.DecodeString(f.EngineID)
+	if configured != nil && string(configured) != string(id) {
+		id, f.Boots = configured, 0
+	}
+	if len(id) == 0 {
+		if id, err = newID(); err != nil {
+			return nil, res, err
+		}
+		f.Boots = 0
+	}
+	// RFC 3414 §2.2.2: engineBoots stops at 2^31-1.
+	if f.Boots < math.MaxInt32 {
+		f.Boots++
+	}
+	e := &Engine{ID: id, Boots: f.Boots, start: now(), now: now}
+	res.NotSaved = save(dir, path, file{Version: 1, EngineID: hex.EncodeToString(id), Boots: f.Boots})
+	return e, res, nil
+}
+
+func parse(b []byte, f *file) error {
+	if err := json.Unmarshal(b, f); err != nil {
+		return err
+	}
+	if f.Version != 1 {
+		return fmt.Errorf("unknown version %d", f.Version)
+	}
+	id, err := hex.DecodeString(f.EngineID)
+	if err != nil || len(id) < 5 || len(id) > 32 {
+		return fmt.Errorf("engine_id %q is not 5 to 32 octets of hex", f.EngineID)
+	}
+	if f.Boots < 1 {
+		return fmt.Errorf("boots %d out of range", f.Boots)
+	}
+	return nil
+}
+
+// newID makes an RFC 3411 engine ID: the top bit set, enterprise number 0
+// (this project has no IANA enterprise number), format 5 (octets chosen by
+// the administrator: here 8 random ones).
+func newID() ([]byte, error) {
+	id := []byte{0x80, 0x00, 0x00, 0x00, 0x05, 0, 0, 0, 0, 0, 0, 0, 0}
+	if _, err := rand.Read(id[5:]); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// save writes the file atomically: a temporary file, fsync, rename, and an
+// fsync of the directory so the rename itself survives a crash.
+func save(dir, path string, f file) error {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, FileName+".tmp*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

@@ -1,0 +1,108 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestLoadGood(t *testing.T) {
+	c, err := Load("testdata/good.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.EngineID != "80001f8880aabbccddeeff0011" || len(c.Auth.Communities) != 2 || c.Auth.Communities[1] != "s3cret-community" {
+		t.Errorf("engine/communities: %+v", c)
+	}
+	wantSources := []string{"10.0.0.0/8", "192.0.2.7/32", "2001:db8::/32"}
+	for i, w := range wantSources {
+		if c.Auth.Sources[i].Prefix != netip.MustParsePrefix(w) {
+			t.Errorf("sources[%d] = %v, want %s", i, c.Auth.Sources[i], w)
+		}
+	}
+	if len(c.Auth.Users) != 3 {
+		t.Fatalf("users: %+v", c.Auth.Users)
+	}
+	ops := c.Auth.Users[0]
+	if ops.Username != "ops" || ops.SecurityLevel != AuthPriv || ops.AuthProtocol != "SHA256" || ops.Password != "auth-pass-ops" ||
+		ops.PrivProtocol != "AES256" || ops.PrivPassword != "priv-pass-ops" {
+		t.Errorf("user ops: %+v", ops)
+	}
+	if got := c.Auth.Users[1].EngineIDs; len(got) != 1 {
+		t.Errorf("legacy engine_ids: %v", got)
+	}
+}
+
+func TestEmptyConfigAcceptsAll(t *testing.T) {
+	c, err := Parse(nil)
+	if err != nil || len(c.Auth.Communities) != 0 || len(c.Auth.Sources) != 0 || len(c.Auth.Users) != 0 {
+		t.Fatalf("Parse(nil) = %+v, %v", c, err)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	for file, want := range map[string]string{
+		"invalid-auth-missing.yml":      "line 3: auth.users[0] (ops): security_level authNoPriv needs auth_protocol and password",
+		"invalid-auth-protocol.yml":     `line 3: auth.users[0] (ops): usm: unknown authentication protocol "SHA3" (valid: MD5, SHA, SHA224, SHA256, SHA384, SHA512)`,
+		"invalid-duplicate-user.yml":    `line 5: auth.users[1]: username "ops" already used by auth.users[0]`,
+		"invalid-engine-id.yml":         `engine_id: engine ID "8000" has 2 octets, want 5 to 32`,
+		"invalid-level.yml":             `line 3: auth.users[0] (ops): unknown security_level "authpriv" (noAuthNoPriv, authNoPriv or authPriv)`,
+		"invalid-priv-missing.yml":      "line 3: auth.users[0] (ops): security_level authPriv needs priv_protocol and priv_password",
+		"invalid-priv-protocol.yml":     `line 3: auth.users[0] (ops): usm: unknown privacy protocol "3DES" (valid: DES, AES, AES192, AES256, AES192C, AES256C)`,
+		"invalid-priv-without-auth.yml": "line 3: auth.users[0] (ops): priv_protocol needs an auth_protocol too (RFC 3414 has no privacy without authentication)",
+		"invalid-short-password.yml":    "line 3: auth.users[0] (ops): password must have at least 8 characters",
+		"invalid-source-garbage.yml":    `line 4: invalid source "not-an-address": want an address or a prefix like 10.0.0.0/8`,
+		"invalid-source.yml":            `line 2: invalid source "10.0.0.1/8": host bits set (did you mean 10.0.0.0/8?)`,
+		"invalid-type.yml":              "line 2: cannot unmarshal !!str `public` into []config.Secret",
+		"invalid-unknown-key.yml":       "line 2: field comunities not found in type config.Auth",
+		"invalid-user-engine-id.yml":    `line 3: auth.users[0] (ops): engine_ids: engine ID "zz" is not hex`,
+		"invalid-yaml.yml":              "line 1: did not find expected ',' or ']'",
+	} {
+		path := "testdata/" + file
+		_, err := Load(path)
+		if err == nil || err.Error() != path+": "+want {
+			t.Errorf("%s:\n got %v\nwant %s: %s", file, err, path, want)
+		}
+	}
+	// Every invalid-*.yml file is in the table.
+	entries, _ := os.ReadDir("testdata")
+	n := 0
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "invalid-") {
+			n++
+		}
+	}
+	if n != 15 {
+		t.Errorf("%d invalid-*.yml files, the table covers 15", n)
+	}
+}
+
+// No secret of the configuration survives Redacted, %v or %#v.
+func TestSecretsRedacted(t *testing.T) {
+	c, err := Load("testdata/good.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Redacted()
+	if err != nil {
+		t.Fatal(err)
+	}
+	printed := string(out) + fmt.Sprintf("%v %+v %#v", c, c, c)
+	for _, secret := range []string{"public", "s3cret-community", "auth-pass-ops", "priv-pass-ops", "legacy-password"} {
+		if strings.Contains(printed, secret) {
+			t.Errorf("secret %q leaked:\n%s", secret, printed)
+		}
+	}
+	for _, kept := range []string{"username: ops", "auth_protocol: SHA256", "priv_protocol: AES256", "- 10.0.0.0/8", "- 192.0.2.7",
+		"password: <secret>", "engine_id: 80001f8880aabbccddeeff0011"} {
+		if !strings.Contains(string(out), kept) {
+			t.Errorf("redacted config lacks %q:\n%s", kept, out)
+		}
+	}
+	// The redacted form is itself a valid configuration (secrets aside).
+	if _, err := Parse(out); err != nil && !strings.Contains(err.Error(), "password") {
+		t.Errorf("redacted config does not parse: %v", err)
+	}
+}

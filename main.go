@@ -31,6 +31,8 @@ import (
 	sloggokit "github.com/tjhop/slog-gokit"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
@@ -70,6 +72,9 @@ func run(args []string) int {
 		tcpPerSource  = app.Flag("trap.tcp.max-connections-per-source", "Maximum open TCP connections from one source address per TCP listener.").Default("32").Int()
 		tcpIdle       = app.Flag("trap.tcp.idle-timeout", "Close a TCP connection that sends nothing for this long.").Default("5m").Duration()
 		tcpMsgTimeout = app.Flag("trap.tcp.message-timeout", "Close a TCP connection that takes longer than this to send one message once it has begun.").Default("30s").Duration()
+		configFile    = app.Flag("config.file", "YAML configuration: communities, source allow-list, SNMPv3 users. Without it, v1/v2c traps are accepted from anyone and no SNMPv3 users exist.").Default("").String()
+		configCheck   = app.Flag("config.check", "Check --config.file and exit: 0 when it is valid, 1 with the error otherwise.").Bool()
+		storagePath   = app.Flag("storage.path", "Directory for state that survives restarts (the SNMP engine ID and engineBoots), relative to the working directory.").Default("data/").String()
 		logLevel      = app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").Enum("debug", "info", "warn", "error")
 		logFormat     = app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").Enum("logfmt", "json")
 	)
@@ -82,6 +87,15 @@ func run(args []string) int {
 	}
 
 	logger, base := newLogger(*logLevel, *logFormat)
+	cm := newConfigManager(*configFile, logger)
+	if *configCheck {
+		if _, _, err := cm.read(); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", program, err)
+			return 1
+		}
+		fmt.Printf("%s: configuration %q is valid\n", program, *configFile)
+		return 0
+	}
 	if *batchSize < 1 || *batchSize > maxBatchSize {
 		level.Error(logger).Log("msg", fmt.Sprintf("--trap.read-batch-size must be between 1 and %d, got %d", maxBatchSize, *batchSize))
 		return 2
@@ -89,9 +103,21 @@ func run(args []string) int {
 	level.Info(logger).Log("msg", "starting "+program, "version", version.Info())
 	level.Info(logger).Log("msg", "build context", "build_context", version.BuildContext())
 
+	cfg, sec, err := cm.load()
+	if err != nil {
+		level.Error(logger).Log("msg", "cannot load configuration", "err", err)
+		return 1
+	}
+	eng, engineErrors, err := startEngine(*storagePath, cfg, logger)
+	if err != nil {
+		level.Error(logger).Log("msg", "cannot start the SNMP engine", "err", err)
+		return 1
+	}
+
 	store := collector.NewStore(*maxSeries, time.Duration(seriesTTL), nil)
 	packets := collector.NewPackets()
-	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug"})
+	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug", Security: sec, Engine: eng})
+	cm.proc = proc
 
 	opts := receiver.Options{
 		MaxMessageSize:             *maxMessage,
@@ -128,13 +154,30 @@ func run(args []string) int {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(store, packets, func() []collector.ListenerStats { return listenerStats(listeners) }),
+		engineErrors,
+		engineInfo(eng),
 	)
+	reg.MustRegister(cm.collectors()...)
 
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
 
 	var ready atomic.Bool
-	handler, err := routes(reg, *metricsPath, &ready, logger)
+	go func() {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-hup:
+				cm.reload()
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	handler, err := routes(reg, *metricsPath, &ready, cm, logger)
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot build web routes", "err", err)
 		return 1
@@ -180,6 +223,44 @@ func run(args []string) int {
 	return code
 }
 
+// startEngine loads this exporter's SNMP engine. A corrupt engine file or
+// one that cannot be written is logged and counted, never fatal.
+func startEngine(dir string, cfg *config.Config, logger log.Logger) (*engine.Engine, *prometheus.CounterVec, error) {
+	errs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "snmptrap_engine_file_errors_total",
+		Help: "Problems with the engine file under --storage.path at start: corrupt (a new engine ID was made) or not_saved (engineBoots could not be written).",
+	}, []string{"kind"})
+	errs.WithLabelValues("corrupt")
+	errs.WithLabelValues("not_saved")
+	var configured []byte
+	if cfg.EngineID != "" {
+		configured, _ = config.ParseEngineID(cfg.EngineID) // validated when loaded
+	}
+	eng, res, err := engine.Load(dir, configured, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if res.Regenerated != nil {
+		errs.WithLabelValues("corrupt").Inc()
+		level.Error(logger).Log("msg", "engine file unusable; made a new engine ID (SNMPv3 inform senders must rediscover it)", "err", res.Regenerated)
+	}
+	if res.NotSaved != nil {
+		errs.WithLabelValues("not_saved").Inc()
+		level.Warn(logger).Log("msg", "cannot save engineBoots; the next start may reuse this value", "err", res.NotSaved)
+	}
+	level.Info(logger).Log("msg", "SNMP engine", "engine_id", fmt.Sprintf("%x", eng.ID), "engine_boots", eng.Boots)
+	return eng, errs, nil
+}
+
+func engineInfo(eng *engine.Engine) prometheus.Collector {
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "snmptrap_engine_boots",
+		Help: "engineBoots of this exporter's SNMP engine (the authoritative engine for SNMPv3 informs), by engine ID.",
+	}, []string{"engine_id"})
+	g.WithLabelValues(fmt.Sprintf("%x", eng.ID)).Set(float64(eng.Boots))
+	return g
+}
+
 func listenerStats(ls []receiver.Listener) []collector.ListenerStats {
 	out := make([]collector.ListenerStats, 0, len(ls))
 	for _, l := range ls {
@@ -189,6 +270,7 @@ func listenerStats(ls []receiver.Listener) []collector.ListenerStats {
 			Transport:           s.Transport,
 			InformsAcknowledged: s.InformsAcknowledged,
 			AckErrors:           s.AckErrors,
+			ReportsSent:         s.ReportsSent,
 			ReceiveBufferBytes:  s.ReceiveBufferBytes,
 			ConnectionsOpen:     s.ConnectionsOpen,
 			ConnectionsAccepted: s.ConnectionsAccepted,
@@ -202,8 +284,10 @@ func listenerStats(ls []receiver.Listener) []collector.ListenerStats {
 	return out
 }
 
-func routes(reg *prometheus.Registry, metricsPath string, ready *atomic.Bool, logger log.Logger) (http.Handler, error) {
+func routes(reg *prometheus.Registry, metricsPath string, ready *atomic.Bool, cm *configManager, logger log.Logger) (http.Handler, error) {
 	mux := http.NewServeMux()
+	mux.HandleFunc("/-/reload", cm.serveReload)
+	mux.HandleFunc("/config", cm.serveConfig)
 	mux.Handle(metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		ErrorLog:          promhttpLogger{logger},
 		EnableOpenMetrics: true,
@@ -225,6 +309,7 @@ func routes(reg *prometheus.Registry, metricsPath string, ready *atomic.Bool, lo
 			Version:     version.Info(),
 			Links: []web.LandingLinks{
 				{Address: metricsPath, Text: "Metrics"},
+				{Address: "/config", Text: "Configuration (secrets redacted)"},
 				{Address: "/-/healthy", Text: "Health"},
 				{Address: "/-/ready", Text: "Readiness"},
 			},

@@ -19,6 +19,9 @@ type ListenerStats struct {
 	// could not be sent.
 	InformsAcknowledged uint64
 	AckErrors           uint64
+	// ReportsSent counts SNMPv3 Reports sent (engine discovery, time
+	// window, unknown user...).
+	ReportsSent uint64
 
 	// Drops by stage ("kernel" for the socket's own drop counter as the
 	// kernel reports it). Only stages a listener has are present.
@@ -45,6 +48,8 @@ type Exporter struct {
 	packetsTotal     *prometheus.Desc
 	informsAcked     *prometheus.Desc
 	ackErrors        *prometheus.Desc
+	reportsSent      *prometheus.Desc
+	rateLimited      *prometheus.Desc
 	drops            *prometheus.Desc
 	recvBuffer       *prometheus.Desc
 	tcpOpen          *prometheus.Desc
@@ -71,6 +76,8 @@ func NewExporter(store *Store, packets *Packets, listeners func() []ListenerStat
 		packetsTotal:     d("packets_total", "SNMP datagrams and TCP messages received, by listener, SNMP version and outcome.", "listener", "version", "result"),
 		informsAcked:     d("informs_acknowledged_total", "Response-PDUs sent to acknowledge informs.", "listener"),
 		ackErrors:        d("informs_acknowledge_errors_total", "Inform acknowledgements that could not be sent.", "listener"),
+		reportsSent:      d("reports_sent_total", "SNMPv3 Report-PDUs sent: engine discovery for informs, and refusals (time window, unknown user, wrong digest...) to senders that asked for reports.", "listener"),
+		rateLimited:      d("replies_rate_limited_total", "Inform acknowledgements and Reports not sent because their destination used up its reply budget (they go to unauthenticated addresses, so they are rate-limited per source).", "listener"),
 		drops:            d("receive_drops_total", "Messages lost before decoding, by listener and stage (kernel: the socket's drop counter as the kernel reports it).", "listener", "stage"),
 		recvBuffer:       d("receive_buffer_bytes", "Receive buffer size the kernel granted the listener's socket (as read back with SO_RCVBUF).", "listener"),
 		tcpOpen:          d("tcp_connections", "Open TCP connections.", "listener"),
@@ -85,7 +92,7 @@ func NewExporter(store *Store, packets *Packets, listeners func() []ListenerStat
 // Describe implements prometheus.Collector.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		e.trapsReceived, e.trapLastReceived, e.packetsTotal, e.informsAcked, e.ackErrors,
+		e.trapsReceived, e.trapLastReceived, e.packetsTotal, e.informsAcked, e.ackErrors, e.reportsSent, e.rateLimited,
 		e.drops, e.recvBuffer, e.tcpOpen, e.tcpAccepted, e.tcpClosed,
 		e.seriesCount, e.seriesLimit, e.seriesDropped,
 	} {
@@ -116,6 +123,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	for _, l := range e.listeners() {
 		ch <- prometheus.MustNewConstMetric(e.informsAcked, prometheus.CounterValue, float64(l.InformsAcknowledged), l.Listener)
 		ch <- prometheus.MustNewConstMetric(e.ackErrors, prometheus.CounterValue, float64(l.AckErrors), l.Listener)
+		ch <- prometheus.MustNewConstMetric(e.reportsSent, prometheus.CounterValue, float64(l.ReportsSent), l.Listener)
 		for stage, n := range l.Drops {
 			ch <- prometheus.MustNewConstMetric(e.drops, prometheus.CounterValue, float64(n), l.Listener, stage)
 		}
@@ -133,6 +141,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (e *Exporter) collectPackets(ch chan<- prometheus.Metric, l *ListenerCounters) {
+	ch <- prometheus.MustNewConstMetric(e.rateLimited, prometheus.CounterValue, float64(l.rateLimited.Load()), l.listener)
 	var shown [numVersions][numResults]bool
 	for _, p := range always {
 		shown[p.v][p.r] = true

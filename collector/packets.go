@@ -16,15 +16,35 @@ const (
 	ResultMalformed
 	ResultNotSNMP
 	ResultUnsupported
+	ResultCommunityRejected
+	ResultSourceRejected
+	ResultUnknownUser
+	ResultUnknownEngineID
+	ResultAuthFailed
+	ResultDecryptFailed
+	ResultNotInTimeWindow
+	ResultReplayed
+	ResultLevelTooLow
+	ResultDiscovery
 	numResults
 )
 
 var resultNames = [numResults]string{
-	ResultAccepted:    "accepted",
-	ResultDuplicate:   "duplicate",
-	ResultMalformed:   "malformed",
-	ResultNotSNMP:     "not_snmp",
-	ResultUnsupported: "unsupported",
+	ResultAccepted:          "accepted",
+	ResultDuplicate:         "duplicate",
+	ResultMalformed:         "malformed",
+	ResultNotSNMP:           "not_snmp",
+	ResultUnsupported:       "unsupported",
+	ResultCommunityRejected: "community_rejected",
+	ResultSourceRejected:    "source_rejected",
+	ResultUnknownUser:       "unknown_user",
+	ResultUnknownEngineID:   "unknown_engine_id",
+	ResultAuthFailed:        "auth_failed",
+	ResultDecryptFailed:     "decrypt_failed",
+	ResultNotInTimeWindow:   "not_in_time_window",
+	ResultReplayed:          "replayed",
+	ResultLevelTooLow:       "level_too_low",
+	ResultDiscovery:         "discovery",
 }
 
 func (r Result) String() string {
@@ -73,14 +93,22 @@ var always = []struct {
 	{VersionV2c, ResultMalformed},
 	{VersionUnknown, ResultMalformed},
 	{VersionUnknown, ResultNotSNMP},
+	{VersionV3, ResultAccepted},
+	{VersionV3, ResultUnknownUser},
+	{VersionV3, ResultAuthFailed},
 }
 
 // ListenerCounters counts packets by version and result for one listener.
 // The counters are a fixed array, so counting is one atomic add.
 type ListenerCounters struct {
-	listener string
-	packets  [numVersions][numResults]atomic.Uint64
+	listener    string
+	packets     [numVersions][numResults]atomic.Uint64
+	rateLimited atomic.Uint64
 }
+
+// RateLimited counts a reply (an inform acknowledgement or a Report) not
+// sent because its destination had used up its reply budget.
+func (c *ListenerCounters) RateLimited() { c.rateLimited.Add(1) }
 
 // Inc counts one packet.
 func (c *ListenerCounters) Inc(v Version, r Result) {

@@ -114,7 +114,7 @@ func start(t *testing.T, args ...string) *exporter {
 	t.Helper()
 	web := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	e := &exporter{t: t, web: web, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	e.cmd = exec.Command(binary, append([]string{"--web.listen-address=" + web, "--log.level=debug"}, args...)...)
+	e.cmd = exec.Command(binary, append([]string{"--web.listen-address=" + web, "--log.level=debug", "--storage.path=" + t.TempDir()}, args...)...)
 	e.cmd.Stderr = e.stderr
 	if err := e.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -290,7 +290,7 @@ func TestNetSNMP(t *testing.T) {
 	run(t, "snmpinform", "-v", "2c", "-c", "public", "-t", "2", "-r", "1", tcp412, "", linkUp, ifIndex2, "i", "2")
 	// A v2c trap over TCP.
 	run(t, "snmptrap", "-v", "2c", "-c", "public", tcp412, "", "1.3.6.1.4.1.99999.0.1")
-	// SNMPv3 is not supported yet: counted as unsupported.
+	// An SNMPv3 trap from a user the (empty) configuration does not know.
 	run(t, "snmptrap", "-v", "3", "-u", "nobody", "-l", "noAuthNoPriv", "-e", "0x8000000001020304", to162, "", linkDown)
 
 	// Garbage on 412, over UDP and TCP.
@@ -305,7 +305,7 @@ func TestNetSNMP(t *testing.T) {
 
 		`snmptrap_packets_total{listener="` + u162 + `",result="accepted",version="v1"}`:      1,
 		`snmptrap_packets_total{listener="` + u162 + `",result="accepted",version="v2c"}`:     2,
-		`snmptrap_packets_total{listener="` + u162 + `",result="unsupported",version="v3"}`:   1,
+		`snmptrap_packets_total{listener="` + u162 + `",result="unknown_user",version="v3"}`:  1,
 		`snmptrap_packets_total{listener="` + u412 + `",result="accepted",version="v1"}`:      1,
 		`snmptrap_packets_total{listener="` + u412 + `",result="accepted",version="v2c"}`:     2,
 		`snmptrap_packets_total{listener="` + u412 + `",result="not_snmp",version="unknown"}`: 1,
@@ -421,14 +421,14 @@ func TestBindErrors(t *testing.T) {
 	addr := fmt.Sprintf("udp://127.0.0.1:%d", p)
 	start(t, "--trap.listen-address="+addr)
 
-	out, code := runBinary(t, binary, nil, "--web.listen-address=127.0.0.1:0", "--trap.listen-address="+addr)
+	out, code := runBinary(t, binary, nil, "--web.listen-address=127.0.0.1:0", "--storage.path="+t.TempDir(), "--trap.listen-address="+addr)
 	m := bindLine.FindStringSubmatch(out)
 	if code != 1 || m == nil || m[1] != addr || !strings.Contains(m[2], "address already in use") {
 		t.Errorf("second exporter on %s: exit %d, output:\n%s", addr, code, out)
 	}
 
 	cred := nobody(t)
-	out, code = runBinary(t, binary, cred, "--web.listen-address=127.0.0.1:0", "--trap.listen-address=udp://127.0.0.1:162")
+	out, code = runBinary(t, binary, cred, "--web.listen-address=127.0.0.1:0", "--storage.path=/nonexistent/snmptrap", "--trap.listen-address=udp://127.0.0.1:162")
 	m = bindLine.FindStringSubmatch(out)
 	if code != 1 || m == nil || !strings.Contains(m[2], "permission denied") || !strings.Contains(m[2], "CAP_NET_BIND_SERVICE") {
 		t.Errorf("unprivileged bind of 162: exit %d, output:\n%s", code, out)
@@ -488,7 +488,7 @@ func TestFileCapability(t *testing.T) {
 	// says it listens.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, capped, "--web.listen-address=127.0.0.1:0", "--trap.listen-address=udp://127.0.0.1:162", "--trap.listen-address=tcp://127.0.0.1:412")
+	cmd := exec.CommandContext(ctx, capped, "--web.listen-address=127.0.0.1:0", "--storage.path="+dir, "--trap.listen-address=udp://127.0.0.1:162", "--trap.listen-address=tcp://127.0.0.1:412")
 	cmd.SysProcAttr = sysProcAttr(cred[0], cred[1])
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr

@@ -73,6 +73,15 @@ func expect(data []byte) (expectation, *snmp.Message) {
 		}
 		return e, m
 	}
+	if m.Version == snmp.V3 {
+		// The fixture has no SNMPv3 users and no engine.
+		if len(m.V3.EngineID) == 0 {
+			e.result = collector.ResultDiscovery
+		} else {
+			e.result = collector.ResultUnknownUser
+		}
+		return e, m
+	}
 	v1Trap := m.Version == snmp.V1 && m.PDUType == snmp.PDUTrapV1
 	v2Notification := m.Version == snmp.V2c && (m.PDUType == snmp.PDUTrapV2 || m.PDUType == snmp.PDUInformRequest)
 	if !v1Trap && !v2Notification {
@@ -105,7 +114,7 @@ type pair struct {
 func (f *fixture) packetCounts() map[pair]uint64 {
 	out := map[pair]uint64{}
 	for v := collector.VersionUnknown; v <= collector.VersionV3; v++ {
-		for r := collector.ResultAccepted; r <= collector.ResultUnsupported; r++ {
+		for r := collector.ResultAccepted; r <= collector.ResultDiscovery; r++ {
 			out[pair{v, r}] = f.count(v, r)
 		}
 	}

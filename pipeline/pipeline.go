@@ -4,14 +4,19 @@
 package pipeline
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -24,8 +29,27 @@ const (
 	DefaultInformEntries = 65536
 )
 
+// Bounds of the SNMPv3 state, each a defence against unauthenticated input
+// (engine IDs are chosen by senders) as much as a memory bound.
+const (
+	maxKeyCache       = 10000
+	maxEngines        = 10000
+	maxSeenPerEngine  = 10000
+	engineStateTTL    = 10 * time.Minute
+	replyRate         = 100 // replies per second per source
+	replyBurst        = 200
+	maxReplySources   = 10000
+	scratchBufferSize = 2048
+)
+
 // Options configure a Processor.
 type Options struct {
+	// Security says who may send; nil accepts v1/v2c from anyone and no
+	// SNMPv3 users. SetSecurity replaces it on reload.
+	Security *Security
+	// Engine is this exporter's own SNMP engine, needed to acknowledge
+	// SNMPv3 informs and answer engine discovery; nil disables both.
+	Engine *engine.Engine
 	Logger log.Logger
 	// Debug turns on the per-message debug log lines. They are checked
 	// with this flag, not left to the logger's level filter, because
@@ -47,6 +71,14 @@ type Processor struct {
 	now     func() time.Time
 	informs *informCache
 
+	security    atomic.Pointer[Security]
+	engine      *engine.Engine
+	keys        *keyCache
+	times       *timeliness
+	limiter     *replyLimiter
+	stats       usmCounters
+	saltCounter atomic.Uint64
+
 	counters sync.Map // listener name -> *collector.ListenerCounters
 	scratch  sync.Pool
 }
@@ -57,6 +89,16 @@ type scratch struct {
 	msg  snmp.Message
 	oid  []byte
 	text []byte
+
+	// SNMPv3 working memory.
+	data     []byte // the message as received
+	counters *collector.ListenerCounters
+	v3       v3ctx
+	whole    []byte // the message with its MAC zeroed
+	plain    []byte // the decrypted scoped PDU
+	scoped   []byte // an outgoing scoped PDU
+	cipher   []byte // its encryption
+	mac      []byte
 }
 
 // New returns a Processor counting into store and packets.
@@ -73,22 +115,46 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 	if opts.InformEntries <= 0 {
 		opts.InformEntries = DefaultInformEntries
 	}
-	return &Processor{
+	pr := &Processor{
 		store:   store,
 		packets: packets,
 		logger:  opts.Logger,
 		debug:   opts.Debug,
 		now:     opts.Now,
 		informs: newInformCache(opts.InformWindow, opts.InformEntries),
+		engine:  opts.Engine,
+		keys:    newKeyCache(maxKeyCache),
+		times:   newTimeliness(maxEngines, maxSeenPerEngine, engineStateTTL),
+		limiter: newReplyLimiter(replyRate, replyBurst, maxReplySources),
 		scratch: sync.Pool{New: func() any {
 			return &scratch{
-				msg:  snmp.Message{Varbinds: make([]snmp.Varbind, 0, 32)},
-				oid:  make([]byte, 0, 64),
-				text: make([]byte, 0, 128),
+				msg:    snmp.Message{Varbinds: make([]snmp.Varbind, 0, 32)},
+				oid:    make([]byte, 0, 64),
+				text:   make([]byte, 0, 128),
+				whole:  make([]byte, 0, scratchBufferSize),
+				plain:  make([]byte, 0, scratchBufferSize),
+				scoped: make([]byte, 0, scratchBufferSize),
+				cipher: make([]byte, 0, scratchBufferSize),
+				mac:    make([]byte, 0, 64),
 			}
 		}},
 	}
+	sec := opts.Security
+	if sec == nil {
+		sec = &Security{}
+	}
+	pr.security.Store(sec)
+	// A random start keeps salts from repeating across restarts
+	// (RFC 3826 §3.1.2.1).
+	var seed [8]byte
+	rand.Read(seed[:])
+	pr.saltCounter.Store(binary.BigEndian.Uint64(seed[:]))
+	return pr
 }
+
+// SetSecurity swaps in a new auth configuration (on reload). Messages being
+// handled finish with the one they started with.
+func (pr *Processor) SetSecurity(s *Security) { pr.security.Store(s) }
 
 func (pr *Processor) listener(name string) *collector.ListenerCounters {
 	if c, ok := pr.counters.Load(name); ok {
@@ -151,10 +217,40 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		return nil
 	}
 	v := labelVersion(m.Version)
+	s.data, s.counters = p.Data, c
+
+	sec := pr.security.Load()
+	if !sec.sourceAllowed(p.Source.Addr()) {
+		pr.reject(c, p, m, collector.ResultSourceRejected, "source not in auth.sources")
+		return nil
+	}
+	switch m.Version {
+	case snmp.V1, snmp.V2c:
+		if !sec.communityAllowed(m.Community) {
+			pr.reject(c, p, m, collector.ResultCommunityRejected, "community not in auth.communities")
+			return nil
+		}
+	case snmp.V3:
+		verdict := pr.admitV3(s, sec)
+		if verdict.result != collector.ResultAccepted {
+			pr.reject(c, p, m, verdict.result, verdict.reason, "user", printable(m.V3.UserName))
+			return pr.report(reply, s, p, verdict)
+		}
+	}
 
 	switch {
 	case m.Version == snmp.V1 && m.PDUType == snmp.PDUTrapV1:
 	case m.Version == snmp.V2c && (m.PDUType == snmp.PDUTrapV2 || m.PDUType == snmp.PDUInformRequest):
+	case m.Version == snmp.V3 && m.PDUType == snmp.PDUTrapV2:
+	case m.Version == snmp.V3 && m.PDUType == snmp.PDUInformRequest:
+		if !s.v3.authoritative {
+			// An inform names its receiver as the authoritative engine: one
+			// that names another engine has a stale engine ID for us.
+			verdict := v3Verdict{result: collector.ResultUnknownEngineID, reason: "inform for another engine ID", report: statUnknownEngineIDs}
+			pr.reject(c, p, m, verdict.result, verdict.reason)
+			s.v3.authoritative = true // answer as the engine it should have named
+			return pr.report(reply, s, p, verdict)
+		}
 	default:
 		pr.reject(c, p, m, collector.ResultUnsupported, "not a trap or inform", "pdu", m.PDUType)
 		return nil
@@ -177,7 +273,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 			level.Debug(pr.logger).Log("msg", "retransmitted inform acknowledged again, not counted", "listener", p.Listener,
 				"source", p.Source, "request_id", m.RequestID)
 		}
-		return snmp.AppendResponse(reply, m)
+		return pr.ack(reply, s, p)
 	}
 
 	device := p.Source.Addr().String()
@@ -189,9 +285,34 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 			"version", m.Version, "pdu", m.PDUType, "trap", trap, "varbinds", len(m.Varbinds))
 	}
 	if inform {
-		return snmp.AppendResponse(reply, m)
+		return pr.ack(reply, s, p)
 	}
 	return nil
+}
+
+// ack builds the Response that acknowledges the inform in s.msg, within
+// the source's reply budget.
+func (pr *Processor) ack(reply []byte, s *scratch, p *receiver.Packet) []byte {
+	if !pr.limiter.allow(p.Source.Addr(), pr.now()) {
+		s.counters.RateLimited()
+		return nil
+	}
+	m := &s.msg
+	if m.Version != snmp.V3 {
+		return snmp.AppendResponse(reply, m)
+	}
+	return pr.v3Reply(reply, s, snmp.PDUResponse, m.RequestID, m.Varbinds, m.V3.Auth(), m.V3.Priv())
+}
+
+// printable returns a user name fit for a log line: as is when it is
+// printable ASCII, else in hex.
+func printable(b []byte) string {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return fmt.Sprintf("%x", b)
+		}
+	}
+	return string(b)
 }
 
 // reject counts a message that is not admitted and says why at debug level.

@@ -30,6 +30,10 @@ type Packet struct {
 	Source netip.AddrPort
 	// Data is the message. It is only valid during the call to Handle.
 	Data []byte
+	// ReplyIsReport is set by the handler when the reply it returns is an
+	// SNMPv3 Report rather than an inform acknowledgement, so the two are
+	// counted apart.
+	ReplyIsReport bool
 	// Framing is set when Data is not a message but the bytes a TCP
 	// connection sent that could not be cut into one; the handler counts
 	// them without decoding.
@@ -140,6 +144,7 @@ type Stats struct {
 	Transport           string
 	InformsAcknowledged uint64
 	AckErrors           uint64
+	ReportsSent         uint64
 	// KernelDrops is the socket's drop counter from /proc/net/udp{,6}
 	// (UDP only; -1 when it could not be read).
 	KernelDrops        int64

@@ -405,7 +405,7 @@ func TestTCPFramingErrors(t *testing.T) {
 			waitFor(t, "close counted", func() bool { return closedCount(l, tc.reason) == 1 })
 			pk := rec.packets()
 			if len(pk) != 2 || !bytes.Equal(pk[0].Data, good) || !bytes.HasPrefix(tc.send, pk[1].Data[:min(len(pk[1].Data), len(tc.send))]) {
-				t.Errorf("handler got %q; want the good message, then the bad bytes for counting", pk)
+				t.Errorf("handler got %+v; want the good message, then the bad bytes for counting", pk)
 			}
 		})
 	}
@@ -420,7 +420,7 @@ func TestTCPTruncatedAtEOF(t *testing.T) {
 	expectClosed(t, c)
 	waitFor(t, "eof close", func() bool { return closedCount(l, closeEOF) == 1 })
 	if pk := rec.packets(); len(pk) != 1 || !bytes.Equal(pk[0].Data, []byte{0x30, 0x10, 0x02, 0x01}) {
-		t.Errorf("handler got %q; want the truncated message for counting", pk)
+		t.Errorf("handler got %+v; want the truncated message for counting", pk)
 	}
 }
 

@@ -57,6 +57,7 @@ type tcpListener struct {
 	closed    sync.Map // reason -> *atomic.Uint64
 	acked     atomic.Uint64
 	ackErrors atomic.Uint64
+	reports   atomic.Uint64
 }
 
 func listenTCP(name, network, hostport string, h Handler, opts Options) (*tcpListener, error) {
@@ -97,6 +98,7 @@ func (l *tcpListener) Stats() Stats {
 		Transport:           "tcp",
 		InformsAcknowledged: l.acked.Load(),
 		AckErrors:           l.ackErrors.Load(),
+		ReportsSent:         l.reports.Load(),
 		KernelDrops:         -1,
 		ConnectionsOpen:     open,
 		ConnectionsAccepted: l.accepted.Load(),
@@ -250,13 +252,14 @@ func (l *tcpListener) serveConn(ctx context.Context, c net.Conn) string {
 				break
 			}
 			pkt.Data = buf[start : start+size]
+			pkt.ReplyIsReport = false
 			reply = l.handler.Handle(&pkt, reply[:0])
 			start += size
 			consumed = true
 			if len(reply) > 0 && writeOK {
 				// After a failed write the peer is gone or stuck, but the
 				// messages it already sent are still handled.
-				writeOK = l.write(c, reply, logger)
+				writeOK = l.write(c, reply, pkt.ReplyIsReport, logger)
 			}
 		}
 		buf = buf[:copy(buf, buf[start:])]
@@ -323,10 +326,14 @@ func (l *tcpListener) serveConn(ctx context.Context, c net.Conn) string {
 	}
 }
 
-func (l *tcpListener) write(c net.Conn, b []byte, logger log.Logger) bool {
+func (l *tcpListener) write(c net.Conn, b []byte, report bool, logger log.Logger) bool {
 	if err := c.SetWriteDeadline(time.Now().Add(writeTimeout)); err == nil {
 		if _, err = c.Write(b); err == nil {
-			l.acked.Add(1)
+			if report {
+				l.reports.Add(1)
+			} else {
+				l.acked.Add(1)
+			}
 			return true
 		}
 		level.Debug(logger).Log("msg", "cannot send reply", "err", err)

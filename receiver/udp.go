@@ -41,6 +41,7 @@ type udpListener struct {
 
 	acked     atomic.Uint64
 	ackErrors atomic.Uint64
+	reports   atomic.Uint64
 }
 
 func listenUDP(name, network, hostport string, h Handler, opts Options) (*udpListener, error) {
@@ -139,6 +140,7 @@ func (l *udpListener) Stats() Stats {
 		Transport:           "udp",
 		InformsAcknowledged: l.acked.Load(),
 		AckErrors:           l.ackErrors.Load(),
+		ReportsSent:         l.reports.Load(),
 		ReceiveBufferBytes:  l.rcvbuf,
 		KernelDrops:         -1,
 	}
@@ -193,9 +195,10 @@ func (l *udpListener) Serve(ctx context.Context) error {
 			}
 			pkt.Source = unmap(ua.AddrPort())
 			pkt.Data = m.Buffers[0][:m.N]
+			pkt.ReplyIsReport = false
 			out := l.handler.Handle(&pkt, reply[:0])
 			if len(out) > 0 {
-				l.send(out, ua, m.OOB[:m.NN])
+				l.send(out, ua, m.OOB[:m.NN], pkt.ReplyIsReport)
 			}
 		}
 	}
@@ -211,7 +214,7 @@ func (l *udpListener) Serve(ctx context.Context) error {
 // a dual-stack socket every reply to an IPv4 sender would leave from the
 // route's address. Linux accepts IPV6_PKTINFO with an IPv4-mapped address
 // for such a socket's IPv4 traffic.
-func (l *udpListener) send(b []byte, to *net.UDPAddr, oob []byte) {
+func (l *udpListener) send(b []byte, to *net.UDPAddr, oob []byte, report bool) {
 	var dst net.IP
 	var ifindex int
 	if l.p4 != nil {
@@ -229,6 +232,10 @@ func (l *udpListener) send(b []byte, to *net.UDPAddr, oob []byte) {
 	if err != nil {
 		l.ackErrors.Add(1)
 		level.Debug(l.logger).Log("msg", "cannot send reply", "to", to.String(), "err", err)
+		return
+	}
+	if report {
+		l.reports.Add(1)
 		return
 	}
 	l.acked.Add(1)

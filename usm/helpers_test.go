@@ -5,16 +5,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 // unhex decodes hex with optional spaces and newlines.
@@ -340,81 +335,9 @@ func (sp *scopedPDU) trapOID() (string, error) {
 	return oidString(sp.varbinds[1].value)
 }
 
-// ---- the shared fixtures (as snmp/fixtures_test.go) ----------------------
+// ---- the shared fixtures (internal/testfixtures) ------------------------
 
-// The tests that read third-party captures run when SNMPTRAP_FIXTURES names
-// the fixtures directory (CI: ../shared/fixtures). A relative path is taken
-// from the repository root, not from the package directory.
-const fixturesEnv = "SNMPTRAP_FIXTURES"
-
-// fixture returns the path of a fixture file. It skips the test when the
-// fixtures are not configured and fails it when they are but the file is
-// missing.
-func fixture(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv(fixturesEnv)
-	if dir == "" {
-		t.Skipf("%s is not set; set it to the shared fixtures directory to run this test", fixturesEnv)
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(moduleRoot(t), dir)
-	}
-	path := filepath.Join(dir, name)
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("%s is set, but: %v", fixturesEnv, err)
-	}
-	return path
-}
-
-// moduleRoot returns the directory holding go.mod, above the working
-// directory.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
-// payloads returns the UDP payload of every frame of a pcap capture.
-func payloads(t *testing.T, name string) [][]byte {
-	t.Helper()
-	data, err := os.ReadFile(fixture(t, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := pcapgo.NewReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	var out [][]byte
-	for {
-		frame, _, err := r.ReadPacketData()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("%s frame %d: %v", name, len(out)+1, err)
-		}
-		packet := gopacket.NewPacket(frame, r.LinkType(), gopacket.Default)
-		udp, ok := packet.Layer(layers.LayerTypeUDP).(*layers.UDP)
-		if !ok {
-			t.Fatalf("%s frame %d is not UDP", name, len(out)+1)
-		}
-		out = append(out, udp.Payload)
-	}
-	if len(out) == 0 {
-		t.Fatalf("%s holds no frames", name)
-	}
-	return out
-}
+var (
+	fixture  = testfixtures.Path
+	payloads = testfixtures.Payloads
+)

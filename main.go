@@ -86,6 +86,12 @@ func run(args []string) int {
 		return 2
 	}
 
+	// Catch SIGHUP from the start: its default action ends the process,
+	// and a reload asked for while starting is served once running.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
 	logger, base := newLogger(*logLevel, *logFormat)
 	cm := newConfigManager(*configFile, logger)
 	if *configCheck {
@@ -164,9 +170,6 @@ func run(args []string) int {
 
 	var ready atomic.Bool
 	go func() {
-		hup := make(chan os.Signal, 1)
-		signal.Notify(hup, syscall.SIGHUP)
-		defer signal.Stop(hup)
 		for {
 			select {
 			case <-hup:

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -119,16 +120,6 @@ type User struct {
 	line int
 }
 
-// UnmarshalYAML records the user's line for error messages.
-func (u *User) UnmarshalYAML(n *yaml.Node) error {
-	type plain User
-	if err := n.Decode((*plain)(u)); err != nil {
-		return err
-	}
-	u.line = n.Line
-	return nil
-}
-
 // minPasswordLen is RFC 3414 §11.2's recommendation, which net-snmp
 // enforces: shorter passwords are refused by senders anyway.
 const minPasswordLen = 8
@@ -216,10 +207,53 @@ func Parse(b []byte) (*Config, error) {
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, cleanYAMLError(err)
 	}
+	// The users' lines, for the checks below. (A custom UnmarshalYAML on
+	// User would lose the decoder's strictness: Node.Decode has none.)
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err == nil {
+		for i, line := range userLines(&root) {
+			if i < len(c.Auth.Users) {
+				c.Auth.Users[i].line = line
+			}
+		}
+	}
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// userLines returns the line of each entry of auth.users.
+func userLines(root *yaml.Node) []int {
+	users := mapValue(mapValue(root, "auth"), "users")
+	if users == nil || users.Kind != yaml.SequenceNode {
+		return nil
+	}
+	lines := make([]int, len(users.Content))
+	for i, u := range users.Content {
+		lines[i] = u.Line
+	}
+	return lines
+}
+
+// mapValue returns the value under key in a mapping node (or a document
+// holding one), or nil.
+func mapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil {
+		return nil
+	}
+	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 func (c *Config) validate() error {
@@ -247,14 +281,21 @@ func (c *Config) validate() error {
 	return nil
 }
 
+// yamlValue matches the value the YAML library quotes in a type error
+// ("cannot unmarshal !!str `hush-hush` into ..."): it may be a secret.
+var yamlValue = regexp.MustCompile("`[^`]*`")
+
 // cleanYAMLError drops the library's "yaml: unmarshal errors:" preamble so
-// the message starts with the line.
+// the message starts with the line, and removes any value it quotes: a
+// community written as a string instead of a list must not end up in a log
+// line or an HTTP answer.
 func cleanYAMLError(err error) error {
 	msg := err.Error()
 	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n")
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	msg = strings.TrimSpace(msg)
 	msg = strings.ReplaceAll(msg, "\n  ", "; ")
+	msg = yamlValue.ReplaceAllString(msg, "(value hidden)")
 	return errors.New(msg)
 }
 

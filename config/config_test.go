@@ -55,7 +55,8 @@ func TestInvalid(t *testing.T) {
 		"invalid-short-password.yml":    "line 3: auth.users[0] (ops): password must have at least 8 characters",
 		"invalid-source-garbage.yml":    `line 4: invalid source "not-an-address": want an address or a prefix like 10.0.0.0/8`,
 		"invalid-source.yml":            `line 2: invalid source "10.0.0.1/8": host bits set (did you mean 10.0.0.0/8?)`,
-		"invalid-type.yml":              "line 2: cannot unmarshal !!str `public` into []config.Secret",
+		"invalid-type.yml":              "line 2: cannot unmarshal !!str (value hidden) into []config.Secret",
+		"invalid-user-unknown-key.yml":  "line 5: field engine_id not found in type config.User",
 		"invalid-unknown-key.yml":       "line 2: field comunities not found in type config.Auth",
 		"invalid-user-engine-id.yml":    `line 3: auth.users[0] (ops): engine_ids: engine ID "zz" is not hex`,
 		"invalid-yaml.yml":              "line 1: did not find expected ',' or ']'",
@@ -74,8 +75,8 @@ func TestInvalid(t *testing.T) {
 			n++
 		}
 	}
-	if n != 15 {
-		t.Errorf("%d invalid-*.yml files, the table covers 15", n)
+	if n != 16 {
+		t.Errorf("%d invalid-*.yml files, the table covers 16", n)
 	}
 }
 

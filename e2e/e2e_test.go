@@ -17,6 +17,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -114,7 +115,11 @@ func start(t *testing.T, args ...string) *exporter {
 	t.Helper()
 	web := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	e := &exporter{t: t, web: web, stderr: &syncBuffer{}, done: make(chan error, 1)}
-	e.cmd = exec.Command(binary, append([]string{"--web.listen-address=" + web, "--log.level=debug", "--storage.path=" + t.TempDir()}, args...)...)
+	base := []string{"--web.listen-address=" + web, "--log.level=debug"}
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--storage.path=") }) {
+		base = append(base, "--storage.path="+t.TempDir()) // the flag cannot be repeated
+	}
+	e.cmd = exec.Command(binary, append(base, args...)...)
 	e.cmd.Stderr = e.stderr
 	if err := e.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -33,6 +33,8 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
@@ -78,12 +80,24 @@ func run(args []string) int {
 		logLevel      = app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").Enum("debug", "info", "warn", "error")
 		logFormat     = app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").Enum("logfmt", "json")
 	)
+	mibDirs := app.Flag("mib.dir", "Directory of MIB files to load at start and on reload, beside the built-in ones (repeatable). Their names override the built-in ones.").Strings()
+	mibTimeout := app.Flag("mib.load-timeout", "Give up loading --mib.dir after this long and go on with the names loaded so far.").Default("30s").Duration()
+	app.Command("serve", "Run the exporter (the default).").Default()
+	translateCmd := app.Command("translate", "Print what OIDs resolve to, with the built-in MIBs and --mib.dir, and exit.")
+	translateOIDs := translateCmd.Arg("oid", "Dotted OIDs.").Required().Strings()
+	mibLoadCmd := app.Command(loader.Command, "Parse MIB directories and print them as JSON (used by the exporter itself).").Hidden()
+	mibLoadDirs := mibLoadCmd.Flag(loader.DirFlag, "").Strings()
+	mibLoadSkip := mibLoadCmd.Flag(loader.SkipFlag, "").Strings()
 	app.Flag("trap.series-ttl", "Forget a device × trap series not updated for this long (e.g. 7d, 12h). 0 keeps series for ever.").Default("7d").SetValue(&seriesTTL)
 	app.Version(version.Print(program))
 	app.HelpFlag.Short('h')
-	if _, err := app.Parse(args); err != nil {
+	command, err := app.Parse(args)
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", program, err)
 		return 2
+	}
+	if command == mibLoadCmd.FullCommand() {
+		return loader.Main(*mibLoadDirs, *mibLoadSkip, mib.Files, os.Stdout, os.Stderr)
 	}
 
 	// Catch SIGHUP from the start: its default action ends the process,
@@ -93,6 +107,10 @@ func run(args []string) int {
 	defer signal.Stop(hup)
 
 	logger, base := newLogger(*logLevel, *logFormat)
+	mm := newMIBManager(*mibDirs, *mibTimeout, logger)
+	if command == translateCmd.FullCommand() {
+		return translate(os.Stdout, mm.load(context.Background()), *translateOIDs)
+	}
 	cm := newConfigManager(*configFile, logger)
 	if *configCheck {
 		if _, _, err := cm.read(); err != nil {
@@ -122,8 +140,11 @@ func run(args []string) int {
 
 	store := collector.NewStore(*maxSeries, time.Duration(seriesTTL), nil)
 	packets := collector.NewPackets()
-	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug", Security: sec, Engine: eng})
-	cm.proc = proc
+	// Names come first: the listeners and /metrics start only once the
+	// MIBs are loaded (or their time bound has passed).
+	names := mm.load(context.Background())
+	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug", Security: sec, Engine: eng, Names: names})
+	cm.proc, cm.mibs = proc, mm
 
 	opts := receiver.Options{
 		MaxMessageSize:             *maxMessage,
@@ -164,6 +185,7 @@ func run(args []string) int {
 		engineInfo(eng),
 	)
 	reg.MustRegister(cm.collectors()...)
+	reg.MustRegister(mm.collectors()...)
 
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()

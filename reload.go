@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"sync"
@@ -21,6 +22,7 @@ import (
 type configManager struct {
 	path   string
 	proc   *pipeline.Processor
+	mibs   *mibManager
 	logger log.Logger
 
 	mu      sync.Mutex // one reload at a time
@@ -91,6 +93,11 @@ func (cm *configManager) reload() error {
 	}
 	cm.proc.SetSecurity(sec)
 	cm.current.Store(c)
+	// MIB files may have changed too; a failed load keeps the built-in
+	// names and says why.
+	if cm.mibs != nil && len(cm.mibs.dirs) > 0 {
+		cm.proc.SetNames(cm.mibs.load(context.Background()))
+	}
 	cm.lastOK.Set(1)
 	cm.lastSuccess.SetToCurrentTime()
 	level.Info(cm.logger).Log("msg", "configuration reloaded", "file", cm.path,

@@ -50,6 +50,7 @@ type Exporter struct {
 	ackErrors        *prometheus.Desc
 	reportsSent      *prometheus.Desc
 	rateLimited      *prometheus.Desc
+	untranslated     *prometheus.Desc
 	drops            *prometheus.Desc
 	recvBuffer       *prometheus.Desc
 	tcpOpen          *prometheus.Desc
@@ -78,6 +79,7 @@ func NewExporter(store *Store, packets *Packets, listeners func() []ListenerStat
 		ackErrors:        d("informs_acknowledge_errors_total", "Inform acknowledgements that could not be sent.", "listener"),
 		reportsSent:      d("reports_sent_total", "SNMPv3 Report-PDUs sent: engine discovery for informs, and refusals (time window, unknown user, wrong digest...) to senders that asked for reports.", "listener"),
 		rateLimited:      d("replies_rate_limited_total", "Inform acknowledgements and Reports not sent because their destination used up its reply budget (they go to unauthenticated addresses, so they are rate-limited per source).", "listener"),
+		untranslated:     d("traps_untranslated_total", "Admitted traps whose OID no MIB names; they are counted under the numeric OID."),
 		drops:            d("receive_drops_total", "Messages lost before decoding, by listener and stage (kernel: the socket's drop counter as the kernel reports it).", "listener", "stage"),
 		recvBuffer:       d("receive_buffer_bytes", "Receive buffer size the kernel granted the listener's socket (as read back with SO_RCVBUF).", "listener"),
 		tcpOpen:          d("tcp_connections", "Open TCP connections.", "listener"),
@@ -92,7 +94,7 @@ func NewExporter(store *Store, packets *Packets, listeners func() []ListenerStat
 // Describe implements prometheus.Collector.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		e.trapsReceived, e.trapLastReceived, e.packetsTotal, e.informsAcked, e.ackErrors, e.reportsSent, e.rateLimited,
+		e.trapsReceived, e.trapLastReceived, e.packetsTotal, e.informsAcked, e.ackErrors, e.reportsSent, e.rateLimited, e.untranslated,
 		e.drops, e.recvBuffer, e.tcpOpen, e.tcpAccepted, e.tcpClosed,
 		e.seriesCount, e.seriesLimit, e.seriesDropped,
 	} {
@@ -114,6 +116,7 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(e.seriesDropped, prometheus.CounterValue, float64(limit), DropReasonLimit)
 	ch <- prometheus.MustNewConstMetric(e.seriesDropped, prometheus.CounterValue, float64(expired), DropReasonExpired)
 
+	ch <- prometheus.MustNewConstMetric(e.untranslated, prometheus.CounterValue, float64(e.packets.UntranslatedCount()))
 	for _, l := range e.packets.all() {
 		e.collectPackets(ch, l)
 	}

@@ -125,6 +125,8 @@ func (c *ListenerCounters) Get(v Version, r Result) uint64 {
 
 // Packets holds the packet counters of every listener.
 type Packets struct {
+	untranslated atomic.Uint64
+
 	mu        sync.Mutex
 	listeners []*ListenerCounters
 	byName    map[string]*ListenerCounters
@@ -154,3 +156,10 @@ func (p *Packets) all() []*ListenerCounters {
 	defer p.mu.Unlock()
 	return append([]*ListenerCounters(nil), p.listeners...)
 }
+
+// Untranslated counts an admitted trap whose OID no MIB names (it is
+// counted under its numeric OID, never dropped).
+func (p *Packets) Untranslated() { p.untranslated.Add(1) }
+
+// UntranslatedCount returns the number of untranslated traps.
+func (p *Packets) UntranslatedCount() uint64 { return p.untranslated.Load() }

@@ -285,8 +285,7 @@ func TestNetSNMP(t *testing.T) {
 	run(t, "snmptrap", "-v", "2c", "-c", "public", to162, "", linkUp, ifIndex2, "i", "2")
 	run(t, "snmptrap", "-v", "2c", "-c", "public", to162, "", linkUp, ifIndex2, "i", "2")
 	// SynOptics v1 enterprise-specific trap on 412: s5CtrNewUnitDown is
-	// specific 4 of s5ChaTrap; the label is the RFC 3584 OID until MIB
-	// translation lands.
+	// specific 4 of s5ChaTrap (RFC 3584: s5ChaTrap.0.4).
 	run(t, "snmptrap", "-v", "1", "-c", "public", to412, "1.3.6.1.4.1.45.1.6.2.4", "127.0.0.1", "6", "4", "")
 	// Informs over UDP on the wildcard listener, to two addresses, and
 	// over TCP: snmpinform exits 0 only when acknowledged.
@@ -303,10 +302,10 @@ func TestNetSNMP(t *testing.T) {
 	sendTCP(t, fmt.Sprintf("127.0.0.1:%d", p412), []byte("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"))
 
 	want := map[string]float64{
-		`snmptrap_traps_received_total{device="127.0.0.1",trap="IF-MIB::linkDown"}`:           3,
-		`snmptrap_traps_received_total{device="127.0.0.1",trap="IF-MIB::linkUp"}`:             3,
-		`snmptrap_traps_received_total{device="127.0.0.1",trap="1.3.6.1.4.1.45.1.6.2.4.0.4"}`: 1,
-		`snmptrap_traps_received_total{device="127.0.0.1",trap="1.3.6.1.4.1.99999.0.1"}`:      1,
+		`snmptrap_traps_received_total{device="127.0.0.1",trap="IF-MIB::linkDown"}`:                      3,
+		`snmptrap_traps_received_total{device="127.0.0.1",trap="IF-MIB::linkUp"}`:                        3,
+		`snmptrap_traps_received_total{device="127.0.0.1",trap="S5-CHASSIS-TRAP-MIB::s5CtrNewUnitDown"}`: 1,
+		`snmptrap_traps_received_total{device="127.0.0.1",trap="1.3.6.1.4.1.99999.0.1"}`:                 1,
 
 		`snmptrap_packets_total{listener="` + u162 + `",result="accepted",version="v1"}`:      1,
 		`snmptrap_packets_total{listener="` + u162 + `",result="accepted",version="v2c"}`:     2,

@@ -99,7 +99,10 @@ func expect(data []byte) (expectation, *snmp.Message) {
 		return e, m
 	}
 	e.result = collector.ResultAccepted
-	e.trap = TrapLabel(text)
+	e.trap, _ = genericNames.NotificationName(text)
+	if e.trap == "" {
+		e.trap = string(text)
+	}
 	e.inform = m.PDUType == snmp.PDUInformRequest
 	return e, m
 }

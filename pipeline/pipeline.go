@@ -47,6 +47,9 @@ type Options struct {
 	// Security says who may send; nil accepts v1/v2c from anyone and no
 	// SNMPv3 users. SetSecurity replaces it on reload.
 	Security *Security
+	// Names translates trap OIDs; nil leaves them numeric. SetNames
+	// replaces it.
+	Names Names
 	// Engine is this exporter's own SNMP engine, needed to acknowledge
 	// SNMPv3 informs and answer engine discovery; nil disables both.
 	Engine *engine.Engine
@@ -72,6 +75,7 @@ type Processor struct {
 	informs *informCache
 
 	security    atomic.Pointer[Security]
+	names       atomic.Pointer[Names]
 	engine      *engine.Engine
 	keys        *keyCache
 	times       *timeliness
@@ -144,6 +148,9 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 		sec = &Security{}
 	}
 	pr.security.Store(sec)
+	if opts.Names != nil {
+		pr.SetNames(opts.Names)
+	}
 	// A random start keeps salts from repeating across restarts
 	// (RFC 3826 §3.1.2.1).
 	var seed [8]byte
@@ -277,12 +284,15 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	}
 
 	device := p.Source.Addr().String()
-	trap := TrapLabel(s.text)
+	trap, named := pr.TrapLabel(s.text)
+	if !named {
+		pr.packets.Untranslated()
+	}
 	pr.store.Observe(device, trap)
 	c.Inc(v, collector.ResultAccepted)
 	if pr.debug {
 		level.Debug(pr.logger).Log("msg", "trap received", "listener", p.Listener, "source", p.Source,
-			"version", m.Version, "pdu", m.PDUType, "trap", trap, "varbinds", len(m.Varbinds))
+			"version", m.Version, "pdu", m.PDUType, "trap", trap, "varbinds", pr.renderVarbinds(m))
 	}
 	if inform {
 		return pr.ack(reply, s, p)
@@ -325,21 +335,44 @@ func (pr *Processor) reject(c *collector.ListenerCounters, p *receiver.Packet, m
 		"version", m.Version, "result", r, "reason", reason}, kv...)...)
 }
 
-// wellKnown names the generic traps (RFC 3584 §3.1 maps SNMPv1's generic
-// traps onto these OIDs), until MIB translation names everything.
-var wellKnown = map[string]string{
-	"1.3.6.1.6.3.1.1.5.1": "SNMPv2-MIB::coldStart",
-	"1.3.6.1.6.3.1.1.5.2": "SNMPv2-MIB::warmStart",
-	"1.3.6.1.6.3.1.1.5.3": "IF-MIB::linkDown",
-	"1.3.6.1.6.3.1.1.5.4": "IF-MIB::linkUp",
-	"1.3.6.1.6.3.1.1.5.5": "SNMPv2-MIB::authenticationFailure",
+// Names translates trap OIDs into names.
+type Names interface {
+	// NotificationName returns "MODULE::name" for a dotted OID.
+	NotificationName(dotted []byte) (string, bool)
+	// AppendVarbind renders a varbind for a log line
+	// ("IF-MIB::ifOperStatus.3 = down(2)").
+	AppendVarbind(dst, oid []byte, typ byte, value []byte) []byte
 }
 
-// TrapLabel returns the `trap` label for a dotted OID: its name when known,
-// else the numeric OID.
-func TrapLabel(oid []byte) string {
-	if name, ok := wellKnown[string(oid)]; ok {
-		return name
+// SetNames swaps in a new translation table (on reload, or once operator
+// MIBs are loaded).
+func (pr *Processor) SetNames(n Names) { pr.names.Store(&n) }
+
+// renderVarbinds renders a message's varbinds for the debug log.
+func (pr *Processor) renderVarbinds(m *snmp.Message) string {
+	var b []byte
+	n := pr.names.Load()
+	for i, vb := range m.Varbinds {
+		if i > 0 {
+			b = append(b, "; "...)
+		}
+		if n != nil {
+			b = (*n).AppendVarbind(b, vb.OID, vb.Type, vb.Value)
+			continue
+		}
+		b, _ = snmp.AppendOID(b, vb.OID)
+		b = fmt.Appendf(b, " = [0x%02x] %x", vb.Type, vb.Value)
 	}
-	return string(oid)
+	return string(b)
+}
+
+// TrapLabel returns the `trap` label for a dotted OID: its name when the
+// table knows it, else the numeric OID, which is never dropped.
+func (pr *Processor) TrapLabel(oid []byte) (label string, named bool) {
+	if n := pr.names.Load(); n != nil {
+		if name, ok := (*n).NotificationName(oid); ok {
+			return name, true
+		}
+	}
+	return string(oid), false
 }

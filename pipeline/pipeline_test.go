@@ -46,7 +46,7 @@ func newFixture(limit int) *fixture {
 		packets: collector.NewPackets(),
 		clock:   time.Unix(1_700_000_000, 0),
 	}
-	f.proc = New(f.store, f.packets, Options{Now: func() time.Time { return f.clock }})
+	f.proc = New(f.store, f.packets, Options{Now: func() time.Time { return f.clock }, Names: genericNames})
 	return f
 }
 
@@ -227,43 +227,47 @@ func TestInformCacheBounds(t *testing.T) {
 	}
 }
 
-func TestTrapLabel(t *testing.T) {
-	for in, want := range map[string]string{
-		"1.3.6.1.6.3.1.1.5.1":    "SNMPv2-MIB::coldStart",
-		"1.3.6.1.6.3.1.1.5.2":    "SNMPv2-MIB::warmStart",
-		"1.3.6.1.6.3.1.1.5.3":    "IF-MIB::linkDown",
-		"1.3.6.1.6.3.1.1.5.4":    "IF-MIB::linkUp",
-		"1.3.6.1.6.3.1.1.5.5":    "SNMPv2-MIB::authenticationFailure",
-		"1.3.6.1.6.3.1.1.5.6":    "1.3.6.1.6.3.1.1.5.6",
-		"1.3.6.1.4.1.9.9.41.2.0": "1.3.6.1.4.1.9.9.41.2.0",
-	} {
-		if got := TrapLabel([]byte(in)); got != want {
-			t.Errorf("TrapLabel(%s) = %s, want %s", in, got, want)
-		}
-	}
+// testNames stands in for the MIB table: the pipeline's tests are about
+// the pipeline, the mib package tests the names.
+type testNames map[string]string
+
+func (n testNames) NotificationName(oid []byte) (string, bool) {
+	name, ok := n[string(oid)]
+	return name, ok
 }
 
-// Bytes a TCP connection sent that the receiver could not frame are counted
-// by their framing error and never decoded, even when they would decode.
-func TestHandleFramingErrors(t *testing.T) {
-	trap := v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)
-	for _, tc := range []struct {
-		framing receiver.FramingError
-		data    []byte
-		result  collector.Result
-	}{
-		{receiver.FramingNotSequence, []byte("GET / HTTP/1.0"), collector.ResultNotSNMP},
-		{receiver.FramingIndefinite, []byte{0x30, 0x80, 0x02, 0x01, 0x01}, collector.ResultMalformed},
-		{receiver.FramingTooLarge, trap, collector.ResultMalformed},
-		{receiver.FramingTruncated, trap[:20], collector.ResultMalformed},
+func (n testNames) AppendVarbind(dst, oid []byte, typ byte, value []byte) []byte {
+	dst, _ = snmp.AppendOID(dst, oid)
+	return fmt.Appendf(dst, " = %x", value)
+}
+
+var genericNames = testNames{
+	"1.3.6.1.6.3.1.1.5.1": "SNMPv2-MIB::coldStart",
+	"1.3.6.1.6.3.1.1.5.2": "SNMPv2-MIB::warmStart",
+	"1.3.6.1.6.3.1.1.5.3": "IF-MIB::linkDown",
+	"1.3.6.1.6.3.1.1.5.4": "IF-MIB::linkUp",
+	"1.3.6.1.6.3.1.1.5.5": "SNMPv2-MIB::authenticationFailure",
+}
+
+func TestTrapLabel(t *testing.T) {
+	f := newFixture(10)
+	for in, want := range map[string]string{
+		"1.3.6.1.6.3.1.1.5.3":    "IF-MIB::linkDown",
+		"1.3.6.1.4.1.9.9.41.2.0": "1.3.6.1.4.1.9.9.41.2.0",
 	} {
-		f := newFixture(10)
-		reply := f.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "tcp", Source: src, Data: tc.data, Framing: tc.framing}, nil)
-		if reply != nil || len(f.traps()) != 0 {
-			t.Errorf("%v: reply %x, traps %v; want neither", tc.framing, reply, f.traps())
+		if got, named := f.proc.TrapLabel([]byte(in)); got != want || named != (got != in) {
+			t.Errorf("TrapLabel(%s) = %s, %v; want %s", in, got, named, want)
 		}
-		if got := f.count(collector.VersionUnknown, tc.result); got != 1 {
-			t.Errorf("%v: packets{version=unknown,result=%s} = %d, want 1", tc.framing, tc.result, got)
-		}
+	}
+	// Untranslated traps are counted, under their numeric OID.
+	f.handle(v2cTrap(snmp.PDUTrapV2, 1, snmp.MustParseOID("1.3.6.1.4.1.99999.0.1")))
+	f.handle(v2cTrap(snmp.PDUTrapV2, 2, oidLinkDown))
+	if n := f.packets.UntranslatedCount(); n != 1 {
+		t.Errorf("untranslated = %d, want 1", n)
+	}
+	// A processor without names keeps every OID numeric.
+	bare := New(collector.NewStore(10, 0, nil), collector.NewPackets(), Options{})
+	if got, named := bare.TrapLabel([]byte("1.3.6.1.6.3.1.1.5.3")); got != "1.3.6.1.6.3.1.1.5.3" || named {
+		t.Errorf("no names: %s, %v", got, named)
 	}
 }

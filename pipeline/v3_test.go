@@ -100,7 +100,7 @@ func newV3Fixture(t *testing.T) *v3fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.proc = New(f.store, f.packets, Options{Now: now, Security: sec, Engine: eng})
+	f.proc = New(f.store, f.packets, Options{Now: now, Security: sec, Engine: eng, Names: genericNames})
 	return &v3fixture{fixture: f, engine: eng}
 }
 

@@ -1,0 +1,10 @@
+//go:build !race
+
+package loader
+
+import "time"
+
+const (
+	timeScale    = 1
+	childStartup = time.Second
+)

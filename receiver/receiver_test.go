@@ -245,21 +245,28 @@ func TestUDPReplyFromArrivalAddress(t *testing.T) {
 	}
 }
 
-func TestUDPIPv6(t *testing.T) {
-	rec := &recorder{}
-	l, err := Listen("udp://[::1]:0", rec, Options{})
+// dialIPv6 serves a UDP listener on [::1] until the test ends and returns
+// a socket connected to it; it skips the test where there is no IPv6
+// loopback.
+func dialIPv6(t *testing.T, h Handler) net.Conn {
+	t.Helper()
+	probe, err := Listen("udp://[::1]:0", h, Options{})
 	if err != nil {
 		t.Skipf("no IPv6 loopback: %v", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- l.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
+	probe.Close()
+	l := serve(t, "udp://[::1]:0", h, Options{})
 	c, err := net.Dial("udp6", l.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestUDPIPv6(t *testing.T) {
+	rec := &recorder{}
+	c := dialIPv6(t, rec)
 	c.Write([]byte("?v6"))
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	buf := make([]byte, 100)
@@ -544,19 +551,7 @@ func TestTCPShutdownWhileConnecting(t *testing.T) {
 // IPv6 carries UDP payloads up to 65,527 bytes; none may be truncated.
 func TestUDPLargestIPv6Datagram(t *testing.T) {
 	rec := &recorder{}
-	l, err := Listen("udp://[::1]:0", rec, Options{})
-	if err != nil {
-		t.Skipf("no IPv6 loopback: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- l.Serve(ctx) }()
-	defer func() { cancel(); <-done }()
-	c, err := net.Dial("udp6", l.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialIPv6(t, rec)
 	big := bytes.Repeat([]byte{'x'}, 65527)
 	if _, err := c.Write(big); err != nil {
 		t.Skipf("cannot send 65,527 bytes over ::1: %v", err)

@@ -109,7 +109,8 @@ func run(args []string) int {
 	logger, base := newLogger(*logLevel, *logFormat)
 	mm := newMIBManager(*mibDirs, *mibTimeout, logger)
 	if command == translateCmd.FullCommand() {
-		return translate(os.Stdout, mm.load(context.Background()), *translateOIDs)
+		table, _ := mm.load(context.Background()) // the built-in names at least
+		return translate(os.Stdout, table, *translateOIDs)
 	}
 	cm := newConfigManager(*configFile, logger)
 	if *configCheck {
@@ -142,7 +143,10 @@ func run(args []string) int {
 	packets := collector.NewPackets()
 	// Names come first: the listeners and /metrics start only once the
 	// MIBs are loaded (or their time bound has passed).
-	names := mm.load(context.Background())
+	names, err := mm.load(context.Background())
+	if err != nil {
+		level.Warn(logger).Log("msg", "going on with the built-in MIB names only")
+	}
 	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug", Security: sec, Engine: eng, Names: names})
 	cm.proc, cm.mibs = proc, mm
 

@@ -51,13 +51,15 @@ func (mm *mibManager) collectors() []prometheus.Collector {
 }
 
 // load returns the built-in table with the operator's MIBs merged over it.
-// Whatever goes wrong, the result is usable: a file that fails is skipped
-// and reported, a load that fails or overruns keeps the built-in names.
-func (mm *mibManager) load(ctx context.Context) *mib.Table {
-	table := mib.Builtin()
+// Whatever goes wrong, the table is usable: a file that fails is skipped
+// and reported; when the whole load fails or overruns, the table holds the
+// built-in names only and err says why (a reload then keeps the names it
+// had).
+func (mm *mibManager) load(ctx context.Context) (table *mib.Table, err error) {
+	table = mib.Builtin()
 	if len(mm.dirs) == 0 {
 		mm.modules.Set(float64(len(table.Modules)))
-		return table
+		return table, nil
 	}
 	start := time.Now()
 	self, err := os.Executable()
@@ -87,10 +89,11 @@ func (mm *mibManager) load(ctx context.Context) *mib.Table {
 	}
 	if err != nil {
 		mm.errors.Inc()
-		level.Error(mm.logger).Log("msg", "cannot load MIB directories; using the built-in names only", "dirs", strings.Join(mm.dirs, ","), "err", err)
+		level.Error(mm.logger).Log("msg", "cannot load MIB directories", "dirs", strings.Join(mm.dirs, ","), "err", err)
+		return table, err
 	}
 	mm.modules.Set(float64(len(table.Modules)))
-	return table
+	return table, nil
 }
 
 // translate prints what each OID resolves to, for operators debugging a MIB.

@@ -93,10 +93,14 @@ func (cm *configManager) reload() error {
 	}
 	cm.proc.SetSecurity(sec)
 	cm.current.Store(c)
-	// MIB files may have changed too; a failed load keeps the built-in
-	// names and says why.
+	// MIB files may have changed too. A load that fails as a whole keeps
+	// the names in use, so labels do not fall back to numeric OIDs.
 	if cm.mibs != nil && len(cm.mibs.dirs) > 0 {
-		cm.proc.SetNames(cm.mibs.load(context.Background()))
+		if names, err := cm.mibs.load(context.Background()); err == nil {
+			cm.proc.SetNames(names)
+		} else {
+			level.Error(cm.logger).Log("msg", "MIB reload failed; keeping the MIB names in use", "err", err)
+		}
 	}
 	cm.lastOK.Set(1)
 	cm.lastSuccess.SetToCurrentTime()

@@ -283,7 +283,7 @@ func (c *Config) validate() error {
 
 // yamlValue matches the value the YAML library quotes in a type error
 // ("cannot unmarshal !!str `hush-hush` into ..."): it may be a secret.
-var yamlValue = regexp.MustCompile("`[^`]*`")
+var yamlValue = regexp.MustCompile("`.*` into")
 
 // cleanYAMLError drops the library's "yaml: unmarshal errors:" preamble so
 // the message starts with the line, and removes any value it quotes: a
@@ -295,7 +295,7 @@ func cleanYAMLError(err error) error {
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	msg = strings.TrimSpace(msg)
 	msg = strings.ReplaceAll(msg, "\n  ", "; ")
-	msg = yamlValue.ReplaceAllString(msg, "(value hidden)")
+	msg = yamlValue.ReplaceAllString(msg, "(value hidden) into")
 	return errors.New(msg)
 }
 

@@ -107,3 +107,19 @@ func TestSecretsRedacted(t *testing.T) {
 		t.Errorf("redacted config does not parse: %v", err)
 	}
 }
+
+// A value the YAML library quotes in a type error never reaches the
+// message, even with backticks of its own.
+func TestTypeErrorHidesValue(t *testing.T) {
+	for _, secret := range []string{"hush-hush", "ab`XYZW", "xyz`qwe`rty"} {
+		_, err := Parse([]byte("auth:\n  communities: \"" + secret + "\"\n"))
+		if err == nil {
+			t.Fatalf("%q: no error", secret)
+		}
+		for _, part := range strings.Split(secret, "`") {
+			if part != "" && strings.Contains(err.Error(), part) {
+				t.Errorf("%q: error %q shows %q", secret, err, part)
+			}
+		}
+	}
+}

@@ -89,13 +89,37 @@ func Load(dir string, configured []byte, now func() time.Time) (*Engine, Result,
 		}
 		f.Boots = 0
 	}
-	// RFC 3414 §2.2.2: engineBoots stops at 2^31-1.
-	if f.Boots < math.MaxInt32 {
-		f.Boots++
-	}
+	f.Boots = nextBoots(f.Boots, now())
 	e := &Engine{ID: id, Boots: f.Boots, start: now(), now: now}
 	res.NotSaved = save(dir, path, file{Version: 1, EngineID: hex.EncodeToString(id), Boots: f.Boots})
 	return e, res, nil
+}
+
+// nextBoots returns the engineBoots for this start: one more than the
+// stored value, and never less than the minutes since the Unix epoch.
+//
+// RFC 3414 §2.2.2 relies on engineBoots never repeating for an engine ID,
+// or messages captured in an earlier run would be in time again. The file
+// alone cannot promise that: it may be lost or corrupt while the engine ID
+// stays (set in the configuration), it may be unwritable, or the ID may
+// change and change back. The clock floor covers all of these as long as
+// the clock does not go back and starts are a minute apart; the stored
+// value covers faster restarts. The floor (about 29 million in 2026) stays
+// below 2^31-1 for four thousand years.
+func nextBoots(stored int32, now time.Time) int32 {
+	floor := now.Unix() / 60
+	if floor > math.MaxInt32 {
+		floor = math.MaxInt32
+	}
+	next := int64(stored) + 1
+	if next < floor {
+		next = floor
+	}
+	// RFC 3414 §2.2.2: engineBoots stops at 2^31-1.
+	if next > math.MaxInt32 {
+		next = math.MaxInt32
+	}
+	return int32(next)
 }
 
 func parse(b []byte, f *file) error {

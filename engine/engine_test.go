@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -17,7 +18,7 @@ func TestLoadNewThenIncrement(t *testing.T) {
 	if err != nil || res.Regenerated != nil || res.NotSaved != nil {
 		t.Fatalf("first load: %v %+v", err, res)
 	}
-	if len(e1.ID) != 13 || e1.ID[0] != 0x80 || e1.ID[4] != 5 || e1.Boots != 1 {
+	if len(e1.ID) != 13 || e1.ID[0] != 0x80 || e1.ID[4] != 5 || e1.Boots != int32(clock.Unix()/60) {
 		t.Fatalf("first engine: id %x boots %d", e1.ID, e1.Boots)
 	}
 	clock = clock.Add(90 * time.Second)
@@ -26,7 +27,7 @@ func TestLoadNewThenIncrement(t *testing.T) {
 	}
 
 	e2, _, err := Load(dir, nil, now)
-	if err != nil || !bytes.Equal(e2.ID, e1.ID) || e2.Boots != 2 || e2.Time() != 0 {
+	if err != nil || !bytes.Equal(e2.ID, e1.ID) || e2.Boots != e1.Boots+1 || e2.Time() != 0 {
 		t.Fatalf("second load: %v id %x boots %d time %d", err, e2.ID, e2.Boots, e2.Time())
 	}
 }
@@ -37,12 +38,12 @@ func TestConfiguredIDWins(t *testing.T) {
 	Load(dir, nil, nil)
 	want := []byte{0x80, 0, 0x1f, 0x88, 0x80, 1, 2, 3}
 	e, _, err := Load(dir, want, nil)
-	if err != nil || !bytes.Equal(e.ID, want) || e.Boots != 1 {
-		t.Fatalf("configured: %v id %x boots %d; want a fresh count for the new ID", err, e.ID, e.Boots)
+	if err != nil || !bytes.Equal(e.ID, want) {
+		t.Fatalf("configured: %v id %x", err, e.ID)
 	}
-	e, _, _ = Load(dir, want, nil)
-	if e.Boots != 2 {
-		t.Errorf("boots = %d, want 2", e.Boots)
+	e2, _, _ := Load(dir, want, nil)
+	if e2.Boots != e.Boots+1 {
+		t.Errorf("boots = %d, want %d", e2.Boots, e.Boots+1)
 	}
 }
 
@@ -58,7 +59,7 @@ func TestCorruptFileMeansNewEngine(t *testing.T) {
 			path := filepath.Join(dir, FileName)
 			os.WriteFile(path, []byte(content), 0o600)
 			e, res, err := Load(dir, nil, nil)
-			if err != nil || res.Regenerated == nil || e.Boots != 1 || len(e.ID) != 13 {
+			if err != nil || res.Regenerated == nil || len(e.ID) != 13 {
 				t.Fatalf("%v %+v id %x boots %d", err, res, e.ID, e.Boots)
 			}
 			kept, err := os.ReadFile(path + ".corrupt")
@@ -66,7 +67,7 @@ func TestCorruptFileMeansNewEngine(t *testing.T) {
 				t.Errorf("corrupt file not kept aside: %v", err)
 			}
 			e2, res, _ := Load(dir, nil, nil)
-			if res.Regenerated != nil || !bytes.Equal(e2.ID, e.ID) || e2.Boots != 2 {
+			if res.Regenerated != nil || !bytes.Equal(e2.ID, e.ID) || e2.Boots != e.Boots+1 {
 				t.Errorf("the new engine was not saved: %+v", res)
 			}
 		})
@@ -78,7 +79,54 @@ func TestUnwritableDirectory(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(dir, nil, 0o600)
 	e, res, err := Load(dir, nil, nil)
-	if err != nil || e == nil || res.NotSaved == nil || e.Boots != 1 {
+	if err != nil || e == nil || res.NotSaved == nil {
 		t.Fatalf("%v %+v: want a working engine and a NotSaved error", err, res)
+	}
+}
+
+// engineBoots never repeats for an engine ID: not after a lost or corrupt
+// file with a configured ID, not when the file cannot be written, not when
+// the ID changes and changes back.
+func TestBootsNeverRepeat(t *testing.T) {
+	clock := time.Unix(1_700_000_000, 0)
+	now := func() time.Time { return clock }
+	dir := t.TempDir()
+	id := []byte{0x80, 0, 0x1f, 0x88, 0x80, 1, 2, 3}
+	other := []byte{0x80, 0, 0x1f, 0x88, 0x80, 9, 9, 9}
+	seen := map[int32]bool{}
+	check := func(what string, e *Engine) {
+		t.Helper()
+		if seen[e.Boots] {
+			t.Fatalf("%s: engineBoots %d repeated", what, e.Boots)
+		}
+		seen[e.Boots] = true
+	}
+	for range 3 { // quick restarts
+		e, _, _ := Load(dir, id, now)
+		check("restart", e)
+	}
+	clock = clock.Add(time.Hour)
+	os.WriteFile(filepath.Join(dir, FileName), []byte("garbage"), 0o600)
+	e, _, _ := Load(dir, id, now)
+	check("after a corrupt file", e)
+	clock = clock.Add(time.Hour)
+	Load(dir, other, now)
+	clock = clock.Add(time.Hour)
+	e, _, _ = Load(dir, id, now)
+	check("after the ID changed and changed back", e)
+	clock = clock.Add(time.Hour)
+	os.RemoveAll(dir)
+	e, _, _ = Load(dir, id, now)
+	check("after the file was lost", e)
+}
+
+func TestNextBoots(t *testing.T) {
+	at := time.Unix(60*1000, 0)
+	for _, tc := range []struct{ stored, want int32 }{
+		{0, 1000}, {5, 1000}, {999, 1000}, {1000, 1001}, {math.MaxInt32 - 1, math.MaxInt32}, {math.MaxInt32, math.MaxInt32},
+	} {
+		if got := nextBoots(tc.stored, at); got != tc.want {
+			t.Errorf("nextBoots(%d) = %d, want %d", tc.stored, got, tc.want)
+		}
 	}
 }

@@ -34,7 +34,7 @@ const (
 const (
 	maxKeyCache       = 10000
 	maxEngines        = 10000
-	maxSeenPerEngine  = 10000
+	maxSeenPerEngine  = 50000
 	engineStateTTL    = 10 * time.Minute
 	replyRate         = 100 // replies per second per source
 	replyBurst        = 200

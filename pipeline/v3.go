@@ -65,6 +65,7 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 	m := &s.msg
 	v := &m.V3
 	eng := pr.engine
+	s.v3 = v3ctx{}
 	if len(v.EngineID) == 0 {
 		// Engine discovery (RFC 3414 §4): a sender that will send us
 		// informs asks for our engine ID with an empty one.
@@ -94,7 +95,7 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 		return v3Verdict{result: collector.ResultAccepted}
 	}
 
-	keys := pr.keys.get(u, v.EngineID)
+	keys, cached := pr.keys.get(u, v.EngineID)
 	s.v3.keys = keys
 	if len(v.AuthParams) != u.auth.MACLen() {
 		return v3Verdict{result: collector.ResultAuthFailed, reason: "authentication parameters of the wrong length", report: statWrongDigests}
@@ -104,6 +105,9 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 	clear(s.whole[v.AuthOffset : v.AuthOffset+len(v.AuthParams)])
 	if !u.auth.Verify(keys.auth, s.whole, v.AuthParams) {
 		return v3Verdict{result: collector.ResultAuthFailed, reason: "wrong digest", report: statWrongDigests}
+	}
+	if !cached {
+		pr.keys.put(u, v.EngineID, keys)
 	}
 
 	now := pr.now()

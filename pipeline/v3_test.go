@@ -25,6 +25,8 @@ type sender struct {
 	boots, time      int32
 	flags            byte
 	msgID, requestID int32
+	// Keys already localized for engineID; computed on first use when nil.
+	authKey, privKey []byte
 }
 
 func (s sender) build(t *testing.T, pdu snmp.PDUType, trapOID []byte) []byte {
@@ -37,7 +39,10 @@ func (s sender) build(t *testing.T, pdu snmp.PDUType, trapOID []byte) []byte {
 		h.MACLen = s.auth.MACLen()
 	}
 	if s.flags&snmp.FlagPriv != 0 {
-		key := usm.LocalizePrivKey(s.auth, s.priv, usm.PasswordToKey(s.auth, []byte(s.privPass)), s.engineID)
+		key := s.privKey
+		if key == nil {
+			key = usm.LocalizePrivKey(s.auth, s.priv, usm.PasswordToKey(s.auth, []byte(s.privPass)), s.engineID)
+		}
 		ct, pp, err := usm.Encrypt(s.priv, key, uint32(s.boots), uint32(s.time), [8]byte{0, 0, 0, 0, 0, 0, 0, byte(s.msgID)}, scoped, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -46,7 +51,10 @@ func (s sender) build(t *testing.T, pdu snmp.PDUType, trapOID []byte) []byte {
 	}
 	msg, macAt := snmp.AppendV3(nil, h, data)
 	if s.flags&snmp.FlagAuth != 0 {
-		key := usm.LocalizeKey(s.auth, usm.PasswordToKey(s.auth, []byte(s.authPass)), s.engineID)
+		key := s.authKey
+		if key == nil {
+			key = usm.LocalizeKey(s.auth, usm.PasswordToKey(s.auth, []byte(s.authPass)), s.engineID)
+		}
 		copy(msg[macAt:], s.auth.AppendMAC(nil, key, msg))
 	}
 	return msg
@@ -323,5 +331,62 @@ func TestRepliesRateLimited(t *testing.T) {
 	f.clock = f.clock.Add(time.Second)
 	if f.handle(v2cTrap(snmp.PDUInformRequest, 1000, oidLinkDown)) == nil {
 		t.Error("no ack after the budget refilled")
+	}
+}
+
+// A sender quiet for longer than the engine TTL may come back with a lower
+// engineTime, but a message it sent before is still a replay.
+func TestReplayAfterQuietSender(t *testing.T) {
+	f := newV3Fixture(t)
+	s := opsSender()
+	first := s.build(t, snmp.PDUTrapV2, oidLinkDown)
+	f.send(first)
+	f.clock = f.clock.Add(engineStateTTL + time.Minute)
+	f.send(first)
+	if r := f.v3(collector.ResultReplayed); r != 1 {
+		t.Errorf("replay after a quiet spell: replayed %d, want 1", r)
+	}
+	s.time, s.msgID = 3, 2 // rebooted, engineBoots unchanged
+	f.send(s.build(t, snmp.PDUTrapV2, oidLinkDown))
+	if a := f.v3(collector.ResultAccepted); a != 2 {
+		t.Errorf("rebooted sender: accepted %d, want 2", a)
+	}
+}
+
+// When the per-engine memory is full, a message still inside the window
+// that has to be forgotten raises a floor: it cannot be replayed.
+func TestReplayFloor(t *testing.T) {
+	tl := newTimeliness(10, 3, time.Hour)
+	now := time.Unix(0, 0)
+	engine := []byte("engine")
+	for i, mac := range []string{"a", "b", "c", "d"} {
+		if v := tl.checkSender(engine, 1, 100+int32(i), []byte(mac), now); v != timeOK {
+			t.Fatalf("message %s: %v", mac, v)
+		}
+	}
+	if v := tl.checkSender(engine, 1, 100, []byte("a"), now); v == timeOK {
+		t.Error("forgotten message accepted again")
+	}
+	if v := tl.checkSender(engine, 1, 104, []byte("e"), now); v != timeOK {
+		t.Errorf("a new message above the floor: %v", v)
+	}
+}
+
+// Keys computed for a message that fails its digest are not cached, so
+// unauthenticated traffic naming random engines cannot evict good entries.
+func TestKeyCacheOnlyVerified(t *testing.T) {
+	f := newV3Fixture(t)
+	good := opsSender()
+	f.send(good.build(t, snmp.PDUTrapV2, oidLinkDown))
+	for i := range 2 * maxKeyCache / 1000 {
+		bad := opsSender()
+		bad.authPass, bad.engineID, bad.msgID = "wrong-password", []byte{0x80, 0, 0, 0, byte(i), byte(i >> 8)}, int32(100+i)
+		f.send(bad.build(t, snmp.PDUTrapV2, oidLinkDown))
+	}
+	f.proc.keys.mu.Lock()
+	n := len(f.proc.keys.m)
+	f.proc.keys.mu.Unlock()
+	if n != 1 {
+		t.Errorf("key cache holds %d entries, want only the verified one", n)
 	}
 }

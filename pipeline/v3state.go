@@ -39,12 +39,31 @@ func newKeyCache(max int) *keyCache {
 	return &keyCache{max: max, m: make(map[keyCacheKey]*localKeys)}
 }
 
-func (c *keyCache) get(u *v3User, engineID []byte) *localKeys {
+// get returns the cached keys of (u, engine), or keys computed for this
+// message alone: they are cached by put only once a message has verified
+// with them, so unauthenticated traffic naming random engines cannot push
+// good entries out.
+func (c *keyCache) get(u *v3User, engineID []byte) (lk *localKeys, cached bool) {
+	c.mu.Lock()
+	lk = c.m[keyCacheKey{user: u, engine: string(engineID)}]
+	c.mu.Unlock()
+	if lk != nil {
+		return lk, true
+	}
+	lk = &localKeys{}
+	if u.auth != usm.AuthNone {
+		lk.auth = usm.LocalizeKey(u.auth, u.authKu, engineID)
+	}
+	return lk, false
+}
+
+// put caches keys that a message has just verified with.
+func (c *keyCache) put(u *v3User, engineID []byte, lk *localKeys) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	k := keyCacheKey{user: u, engine: string(engineID)}
-	if lk, ok := c.m[k]; ok {
-		return lk
+	if _, ok := c.m[k]; ok {
+		return
 	}
 	for old := range c.m {
 		if len(c.m) < c.max {
@@ -52,12 +71,7 @@ func (c *keyCache) get(u *v3User, engineID []byte) *localKeys {
 		}
 		delete(c.m, old)
 	}
-	lk := &localKeys{}
-	if u.auth != usm.AuthNone {
-		lk.auth = usm.LocalizeKey(u.auth, u.authKu, engineID)
-	}
 	c.m[k] = lk
-	return lk
 }
 
 func (lk *localKeys) privKey(u *v3User, engineID []byte) []byte {
@@ -102,6 +116,15 @@ type engineTime struct {
 	seen        map[string]struct{}
 	queue       []seenMsg
 	head        int
+	// floor is the latest (boots, time) of a message forgotten while still
+	// inside the window (the per-engine bound was reached): nothing at or
+	// below it is accepted, since it could be that message again.
+	floorSet              bool
+	floorBoots, floorTime int32
+}
+
+func (st *engineTime) belowFloor(boots, etime int32) bool {
+	return st.floorSet && (boots < st.floorBoots || (boots == st.floorBoots && etime <= st.floorTime))
 }
 
 type seenMsg struct {
@@ -123,6 +146,11 @@ const (
 
 // checkSender applies the non-authoritative rule for a message from the
 // engine engineID and remembers it when it passes.
+//
+// An engine quiet for longer than the TTL has its window relaxed, not its
+// memory cleared: its next message may have a lower engineBoots or
+// engineTime (a sender that rebooted without raising engineBoots), but a
+// message it sent before is still refused as a replay.
 func (t *timeliness) checkSender(engineID []byte, boots, etime int32, mac []byte, now time.Time) timeVerdict {
 	if boots == math.MaxInt32 {
 		return timeOutside
@@ -130,12 +158,12 @@ func (t *timeliness) checkSender(engineID []byte, boots, etime int32, mac []byte
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := t.engines[string(engineID)]
-	if st != nil && now.Sub(st.seenAt) > t.ttl {
-		delete(t.engines, string(engineID))
-		st = nil
-	}
+	relaxed := st != nil && now.Sub(st.seenAt) > t.ttl
 	if st != nil {
-		if boots < st.boots || (boots == st.boots && etime < st.time-timeWindow) {
+		if !relaxed && (boots < st.boots || (boots == st.boots && etime < st.time-timeWindow)) {
+			return timeOutside
+		}
+		if st.belowFloor(boots, etime) {
 			return timeOutside
 		}
 		if _, dup := st.seen[string(mac)]; dup {
@@ -145,7 +173,7 @@ func (t *timeliness) checkSender(engineID []byte, boots, etime int32, mac []byte
 		st = t.add(string(engineID), now)
 		st.boots, st.time = boots, etime
 	}
-	if boots > st.boots || (boots == st.boots && etime > st.time) {
+	if relaxed || boots > st.boots || (boots == st.boots && etime > st.time) {
 		st.boots, st.time = boots, etime
 	}
 	st.seenAt = now
@@ -166,6 +194,9 @@ func (t *timeliness) checkLocal(localID []byte, localBoots, localTime, boots, et
 		st = t.add(string(localID), now)
 	}
 	st.boots, st.time, st.seenAt = localBoots, localTime, now
+	if st.belowFloor(boots, etime) {
+		return timeOutside
+	}
 	if _, dup := st.seen[string(mac)]; dup {
 		return timeReplayed
 	}
@@ -192,12 +223,18 @@ func (t *timeliness) add(id string, now time.Time) *engineTime {
 	return st
 }
 
-// remember records a message and forgets those the window has passed.
+// remember records a message and forgets those the window has passed. If
+// the per-engine bound forces it to forget a message still inside the
+// window, it raises the engine's floor so that message cannot come back.
 func (t *timeliness) remember(st *engineTime, mac []byte, boots, etime int32) {
 	for st.head < len(st.queue) {
 		e := st.queue[st.head]
-		if e.boots == st.boots && e.time >= st.time-timeWindow && len(st.queue)-st.head < t.perEngine {
+		inWindow := e.boots == st.boots && e.time >= st.time-timeWindow
+		if inWindow && len(st.queue)-st.head < t.perEngine {
 			break
+		}
+		if inWindow && (!st.floorSet || e.boots > st.floorBoots || (e.boots == st.floorBoots && e.time > st.floorTime)) {
+			st.floorSet, st.floorBoots, st.floorTime = true, e.boots, e.time
 		}
 		delete(st.seen, e.mac)
 		st.head++

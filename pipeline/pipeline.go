@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,6 +41,7 @@ const (
 	replyBurst        = 200
 	maxReplySources   = 10000
 	scratchBufferSize = 2048
+	maxInterned       = 100000 // distinct devices / numeric trap OIDs kept as shared strings
 )
 
 // Options configure a Processor.
@@ -76,6 +78,8 @@ type Processor struct {
 
 	security    atomic.Pointer[Security]
 	names       atomic.Pointer[Names]
+	devices     *interner[netip.Addr]
+	oids        *interner[string]
 	engine      *engine.Engine
 	keys        *keyCache
 	times       *timeliness
@@ -130,6 +134,8 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 		keys:    newKeyCache(maxKeyCache),
 		times:   newTimeliness(maxEngines, maxSeenPerEngine, engineStateTTL),
 		limiter: newReplyLimiter(replyRate, replyBurst, maxReplySources),
+		devices: newInterner[netip.Addr](maxInterned),
+		oids:    newInterner[string](maxInterned),
 		scratch: sync.Pool{New: func() any {
 			return &scratch{
 				msg:    snmp.Message{Varbinds: make([]snmp.Varbind, 0, 32)},
@@ -283,7 +289,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		return pr.ack(reply, s, p)
 	}
 
-	device := p.Source.Addr().String()
+	device := pr.deviceLabel(p.Source.Addr())
 	trap, named := pr.TrapLabel(s.text)
 	if !named {
 		pr.packets.Untranslated()
@@ -374,5 +380,5 @@ func (pr *Processor) TrapLabel(oid []byte) (label string, named bool) {
 			return name, true
 		}
 	}
-	return string(oid), false
+	return pr.oidLabel(oid), false
 }

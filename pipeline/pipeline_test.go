@@ -271,3 +271,35 @@ func TestTrapLabel(t *testing.T) {
 		t.Errorf("no names: %s, %v", got, named)
 	}
 }
+
+// The v2c receive path allocates nothing in steady state: labels are
+// interned, buffers pooled, the decoder slices its input.
+func TestHandleDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items")
+	}
+	f := newFixture(100)
+	for _, data := range [][]byte{
+		v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown),
+		v2cTrap(snmp.PDUTrapV2, 1, snmp.MustParseOID("1.3.6.1.4.1.99999.0.1")), // numeric label
+	} {
+		p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}
+		f.proc.Handle(p, nil)
+		if n := testing.AllocsPerRun(1000, func() { f.proc.Handle(p, nil) }); n != 0 {
+			t.Errorf("%v allocations per trap, want 0", n)
+		}
+	}
+}
+
+func TestInternerBounded(t *testing.T) {
+	in := newInterner[int](3)
+	for i := range 10 {
+		in.store(i, fmt.Sprint(i))
+	}
+	if len(in.m) > 3 {
+		t.Errorf("%d entries, bound 3", len(in.m))
+	}
+	if s, ok := in.lookup(9); !ok || s != "9" {
+		t.Errorf("lookup(9) = %q, %v", s, ok)
+	}
+}

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +47,9 @@ const program = "snmptrap_exporter"
 // buffer per UDP listener.
 const maxBatchSize = 1024
 
+// maxUDPSockets bounds --trap.udp.sockets (each socket has batch buffers).
+const maxUDPSockets = 256
+
 // versionFile is the release version, used when the build did not set one
 // with -ldflags (as `go run .` and `go build` do not); the revision comes
 // from the build's VCS information either way.
@@ -70,6 +75,7 @@ func run(args []string) int {
 		maxMessage    = app.Flag("trap.max-message-size", "Largest TCP message accepted, in bytes; a larger one closes its connection.").Default("65535").Int()
 		recvBuffer    = app.Flag("trap.receive-buffer-size", "UDP socket receive buffer to ask the kernel for (the granted size is exported as snmptrap_receive_buffer_bytes). 0 keeps the system default.").Default("4MiB").Bytes()
 		batchSize     = app.Flag("trap.read-batch-size", "Datagrams read per system call on UDP listeners.").Default("32").Int()
+		udpSockets    = app.Flag("trap.udp.sockets", "Sockets per UDP listener, sharing the port with SO_REUSEPORT, each read by its own goroutine. Default: GOMAXPROCS.").Default(strconv.Itoa(runtime.GOMAXPROCS(0))).Int()
 		tcpMaxConns   = app.Flag("trap.tcp.max-connections", "Maximum open TCP connections per TCP listener; more are closed at once.").Default("1024").Int()
 		tcpPerSource  = app.Flag("trap.tcp.max-connections-per-source", "Maximum open TCP connections from one source address per TCP listener.").Default("32").Int()
 		tcpIdle       = app.Flag("trap.tcp.idle-timeout", "Close a TCP connection that sends nothing for this long.").Default("5m").Duration()
@@ -100,8 +106,11 @@ func run(args []string) int {
 		return loader.Main(*mibLoadDirs, *mibLoadSkip, mib.Files, os.Stdout, os.Stderr)
 	}
 
-	// Catch SIGHUP from the start: its default action ends the process,
-	// and a reload asked for while starting is served once running.
+	// Catch the signals from the start: SIGINT or SIGTERM during start-up
+	// stops the exporter cleanly once it is up, and SIGHUP (whose default
+	// action ends the process) asks for a reload that is served then.
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer cancel()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -120,6 +129,10 @@ func run(args []string) int {
 		}
 		fmt.Printf("%s: configuration %q is valid\n", program, *configFile)
 		return 0
+	}
+	if *udpSockets < 1 || *udpSockets > maxUDPSockets {
+		level.Error(logger).Log("msg", fmt.Sprintf("--trap.udp.sockets must be between 1 and %d, got %d", maxUDPSockets, *udpSockets))
+		return 2
 	}
 	if *batchSize < 1 || *batchSize > maxBatchSize {
 		level.Error(logger).Log("msg", fmt.Sprintf("--trap.read-batch-size must be between 1 and %d, got %d", maxBatchSize, *batchSize))
@@ -154,6 +167,7 @@ func run(args []string) int {
 		MaxMessageSize:             *maxMessage,
 		ReceiveBuffer:              int(*recvBuffer),
 		BatchSize:                  *batchSize,
+		UDPSockets:                 *udpSockets,
 		TCPMaxConnections:          *tcpMaxConns,
 		TCPMaxConnectionsPerSource: *tcpPerSource,
 		TCPIdleTimeout:             *tcpIdle,
@@ -190,9 +204,6 @@ func run(args []string) int {
 	)
 	reg.MustRegister(cm.collectors()...)
 	reg.MustRegister(mm.collectors()...)
-
-	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer cancel()
 
 	var ready atomic.Bool
 	go func() {

@@ -91,6 +91,9 @@ type Options struct {
 	ReceiveBuffer int
 	// BatchSize is how many datagrams one read may return.
 	BatchSize int
+	// UDPSockets is how many sockets serve each UDP listener (SO_REUSEPORT
+	// when more than one), each read by its own goroutine.
+	UDPSockets int
 	// TCPMaxConnections bounds concurrently open TCP connections per
 	// listener, TCPMaxConnectionsPerSource those from one address.
 	TCPMaxConnections          int

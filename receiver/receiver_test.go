@@ -588,3 +588,38 @@ func BenchmarkTCPSmallMessages(b *testing.B) {
 		}
 	}
 }
+
+// Several SO_REUSEPORT sockets serve one listener; a second listener on the
+// same port still fails, whatever its socket count.
+func TestUDPReusePort(t *testing.T) {
+	rec := &recorder{}
+	l := serve(t, "udp://127.0.0.1:0", rec, Options{UDPSockets: 3})
+	if n := len(l.(*udpListener).sockets); n != 3 {
+		t.Fatalf("%d sockets, want 3", n)
+	}
+	addr := fmt.Sprintf("udp://127.0.0.1:%d", port(l.Addr()))
+	for _, n := range []int{1, 3} {
+		if _, err := Listen(addr, &recorder{}, Options{UDPSockets: n}); err == nil || !strings.Contains(err.Error(), "address already in use") {
+			t.Errorf("second listener with %d sockets: %v, want address already in use", n, err)
+		}
+	}
+	// Many sources: every datagram arrives, and replies come back.
+	const senders = 16
+	for i := range senders {
+		c, err := net.Dial("udp", l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Write([]byte(fmt.Sprintf("?%d", i)))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 16)
+		if n, err := c.Read(buf); err != nil || string(buf[:n]) != fmt.Sprintf("!%d", i) {
+			t.Fatalf("sender %d: reply %q, %v", i, buf[:n], err)
+		}
+	}
+	waitFor(t, "all datagrams", func() bool { return len(rec.packets()) == senders })
+	if s := l.Stats(); s.KernelDrops != 0 || s.InformsAcknowledged != senders || s.ReceiveBufferBytes <= 0 {
+		t.Errorf("stats = %+v", s)
+	}
+}

@@ -21,12 +21,27 @@ import (
 // datagram is truncated.
 const maxDatagram = 65535
 
+// udpListener is one listen address served by one or more sockets. With
+// several, they share the port through SO_REUSEPORT and the kernel spreads
+// datagrams over them by a hash of source and destination, so one sender's
+// traps stay in order on one socket while the sockets' reading goroutines
+// use several cores.
 type udpListener struct {
 	name    string
-	conn    *net.UDPConn
+	sockets []*udpSocket
 	handler Handler
 	opts    Options
 	logger  log.Logger
+
+	acked     atomic.Uint64
+	ackErrors atomic.Uint64
+	reports   atomic.Uint64
+}
+
+// udpSocket is one socket of a listener.
+type udpSocket struct {
+	l    *udpListener
+	conn *net.UDPConn
 
 	// Exactly one of p4 and p6 is set, by the socket's address family: both
 	// read batches and control messages (the address a datagram arrived
@@ -38,47 +53,75 @@ type udpListener struct {
 	inode  uint64
 	family int
 	rcvbuf int
-
-	acked     atomic.Uint64
-	ackErrors atomic.Uint64
-	reports   atomic.Uint64
 }
 
 func listenUDP(name, network, hostport string, h Handler, opts Options) (*udpListener, error) {
+	l := &udpListener{name: name, handler: h, opts: opts, logger: log.With(opts.Logger, "listener", name)}
+	n := max(opts.UDPSockets, 1)
+	if n > 1 {
+		// A plain bind first: it fails if anything holds the port,
+		// another exporter's SO_REUSEPORT group included, which would
+		// otherwise let a second exporter join the group and take half
+		// the traps. It also fixes the port when 0 was asked for.
+		probe, err := net.ListenPacket(network, hostport)
+		if err != nil {
+			return nil, err
+		}
+		host, _, _ := net.SplitHostPort(hostport)
+		hostport = net.JoinHostPort(host, fmt.Sprint(probe.LocalAddr().(*net.UDPAddr).Port))
+		probe.Close()
+	}
+	for range n {
+		sock, err := l.open(network, hostport, n > 1)
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		l.sockets = append(l.sockets, sock)
+	}
+	if rb := l.sockets[0].rcvbuf; opts.ReceiveBuffer > 0 && rb < opts.ReceiveBuffer {
+		level.Info(l.logger).Log("msg", "kernel granted a smaller UDP receive buffer than asked for; raise net.core.rmem_max to get more",
+			"requested_bytes", opts.ReceiveBuffer, "granted_bytes", rb)
+	}
+	return l, nil
+}
+
+func (l *udpListener) open(network, hostport string, reusePort bool) (*udpSocket, error) {
 	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-		return setReceiveBuffer(c, opts.ReceiveBuffer)
+		if reusePort {
+			var serr error
+			if err := c.Control(func(fd uintptr) {
+				serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+			}); err != nil {
+				return err
+			}
+			if serr != nil {
+				return fmt.Errorf("set SO_REUSEPORT: %w", serr)
+			}
+		}
+		return setReceiveBuffer(c, l.opts.ReceiveBuffer)
 	}}
 	pc, err := lc.ListenPacket(context.Background(), network, hostport)
 	if err != nil {
 		return nil, err
 	}
-	l := &udpListener{
-		name:    name,
-		conn:    pc.(*net.UDPConn),
-		handler: h,
-		opts:    opts,
-		logger:  log.With(opts.Logger, "listener", name),
-	}
-	if err := l.inspect(); err != nil {
-		l.conn.Close()
+	s := &udpSocket{l: l, conn: pc.(*net.UDPConn)}
+	if err := s.inspect(); err != nil {
+		s.conn.Close()
 		return nil, err
 	}
-	if l.family == unix.AF_INET {
-		l.p4 = ipv4.NewPacketConn(l.conn)
-		err = l.p4.SetControlMessage(ipv4.FlagDst|ipv4.FlagInterface, true)
+	if s.family == unix.AF_INET {
+		s.p4 = ipv4.NewPacketConn(s.conn)
+		err = s.p4.SetControlMessage(ipv4.FlagDst|ipv4.FlagInterface, true)
 	} else {
-		l.p6 = ipv6.NewPacketConn(l.conn)
-		err = l.p6.SetControlMessage(ipv6.FlagDst|ipv6.FlagInterface, true)
+		s.p6 = ipv6.NewPacketConn(s.conn)
+		err = s.p6.SetControlMessage(ipv6.FlagDst|ipv6.FlagInterface, true)
 	}
 	if err != nil {
-		l.conn.Close()
+		s.conn.Close()
 		return nil, fmt.Errorf("enable packet info: %w", err)
 	}
-	if opts.ReceiveBuffer > 0 && l.rcvbuf < opts.ReceiveBuffer {
-		level.Info(l.logger).Log("msg", "kernel granted a smaller UDP receive buffer than asked for; raise net.core.rmem_max to get more",
-			"requested_bytes", opts.ReceiveBuffer, "granted_bytes", l.rcvbuf)
-	}
-	return l, nil
+	return s, nil
 }
 
 // setReceiveBuffer asks for size bytes of receive buffer: SO_RCVBUFFORCE
@@ -106,7 +149,7 @@ func setReceiveBuffer(c syscall.RawConn, size int) error {
 
 // inspect reads the socket's address family, inode (to find its drop
 // counter in /proc/net/udp) and granted receive buffer.
-func (l *udpListener) inspect() error {
+func (l *udpSocket) inspect() error {
 	rc, err := l.conn.SyscallConn()
 	if err != nil {
 		return err
@@ -131,9 +174,20 @@ func (l *udpListener) inspect() error {
 }
 
 func (l *udpListener) Name() string   { return l.name }
-func (l *udpListener) Close() error   { return l.conn.Close() }
-func (l *udpListener) Addr() net.Addr { return l.conn.LocalAddr() }
+func (l *udpListener) Addr() net.Addr { return l.sockets[0].conn.LocalAddr() }
 
+func (l *udpListener) Close() error {
+	var first error
+	for _, s := range l.sockets {
+		if err := s.conn.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Stats adds up the sockets' kernel drops; the receive buffer is the
+// smallest any socket was granted.
 func (l *udpListener) Stats() Stats {
 	s := Stats{
 		Listener:            l.name,
@@ -141,30 +195,62 @@ func (l *udpListener) Stats() Stats {
 		InformsAcknowledged: l.acked.Load(),
 		AckErrors:           l.ackErrors.Load(),
 		ReportsSent:         l.reports.Load(),
-		ReceiveBufferBytes:  l.rcvbuf,
 		KernelDrops:         -1,
 	}
-	table := "/proc/net/udp"
-	if l.family == unix.AF_INET6 {
-		table = "/proc/net/udp6"
+	var drops int64
+	for i, sock := range l.sockets {
+		if i == 0 || sock.rcvbuf < s.ReceiveBufferBytes {
+			s.ReceiveBufferBytes = sock.rcvbuf
+		}
+		table := "/proc/net/udp"
+		if sock.family == unix.AF_INET6 {
+			table = "/proc/net/udp6"
+		}
+		d, err := socketDrops(table, sock.inode)
+		if err != nil {
+			return s
+		}
+		drops += int64(d)
 	}
-	if d, err := socketDrops(table, l.inode); err == nil {
-		s.KernelDrops = int64(d)
-	}
+	s.KernelDrops = drops
 	return s
 }
 
-// Serve reads batches of datagrams until ctx is done. Each datagram is
+// Serve runs every socket's read loop until ctx is done or one fails.
+func (l *udpListener) Serve(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, len(l.sockets))
+	for _, sock := range l.sockets {
+		go func() {
+			err := sock.serve(ctx)
+			if err != nil {
+				cancel()
+			}
+			errs <- err
+		}()
+	}
+	var first error
+	for range l.sockets {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// serve reads batches of datagrams until ctx is done. Each datagram is
 // handled inline: there is no queue to overflow, so a slow handler shows as
 // kernel drops, which are counted.
-func (l *udpListener) Serve(ctx context.Context) error {
-	stop := context.AfterFunc(ctx, func() { l.conn.Close() })
+func (s *udpSocket) serve(ctx context.Context) error {
+	l := s.l
+	stop := context.AfterFunc(ctx, func() { s.conn.Close() })
 	defer stop()
-	defer l.conn.Close()
+	defer s.conn.Close()
 
 	msgs := make([]ipv4.Message, l.opts.BatchSize)
 	oobSize := len(ipv4.NewControlMessage(ipv4.FlagDst | ipv4.FlagInterface))
-	if l.p6 != nil {
+	if s.p6 != nil {
 		oobSize = len(ipv6.NewControlMessage(ipv6.FlagDst | ipv6.FlagInterface))
 	}
 	for i := range msgs {
@@ -176,10 +262,10 @@ func (l *udpListener) Serve(ctx context.Context) error {
 	for {
 		var n int
 		var err error
-		if l.p4 != nil {
-			n, err = l.p4.ReadBatch(msgs, 0)
+		if s.p4 != nil {
+			n, err = s.p4.ReadBatch(msgs, 0)
 		} else {
-			n, err = l.p6.ReadBatch(msgs, 0)
+			n, err = s.p6.ReadBatch(msgs, 0)
 		}
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
@@ -198,7 +284,7 @@ func (l *udpListener) Serve(ctx context.Context) error {
 			pkt.ReplyIsReport = false
 			out := l.handler.Handle(&pkt, reply[:0])
 			if len(out) > 0 {
-				l.send(out, ua, m.OOB[:m.NN], pkt.ReplyIsReport)
+				s.send(out, ua, m.OOB[:m.NN], pkt.ReplyIsReport)
 			}
 		}
 	}
@@ -214,10 +300,11 @@ func (l *udpListener) Serve(ctx context.Context) error {
 // a dual-stack socket every reply to an IPv4 sender would leave from the
 // route's address. Linux accepts IPV6_PKTINFO with an IPv4-mapped address
 // for such a socket's IPv4 traffic.
-func (l *udpListener) send(b []byte, to *net.UDPAddr, oob []byte, report bool) {
+func (s *udpSocket) send(b []byte, to *net.UDPAddr, oob []byte, report bool) {
+	l := s.l
 	var dst net.IP
 	var ifindex int
-	if l.p4 != nil {
+	if s.p4 != nil {
 		var cm ipv4.ControlMessage
 		if cm.Parse(oob) == nil {
 			dst, ifindex = cm.Dst, cm.IfIndex
@@ -228,7 +315,7 @@ func (l *udpListener) send(b []byte, to *net.UDPAddr, oob []byte, report bool) {
 			dst, ifindex = cm.Dst, cm.IfIndex
 		}
 	}
-	err := l.sendmsg(b, to.AddrPort(), dst, ifindex)
+	err := s.sendmsg(b, to.AddrPort(), dst, ifindex)
 	if err != nil {
 		l.ackErrors.Add(1)
 		level.Debug(l.logger).Log("msg", "cannot send reply", "to", to.String(), "err", err)
@@ -244,7 +331,7 @@ func (l *udpListener) send(b []byte, to *net.UDPAddr, oob []byte, report bool) {
 // sendmsg sends b to `to` from address `from` (when known). A link-local
 // IPv6 peer is only reachable through the interface the request came in on,
 // so its reply names that interface too.
-func (l *udpListener) sendmsg(b []byte, to netip.AddrPort, from net.IP, ifindex int) error {
+func (l *udpSocket) sendmsg(b []byte, to netip.AddrPort, from net.IP, ifindex int) error {
 	var sa unix.Sockaddr
 	var cmsg []byte
 	src, haveSrc := netip.AddrFromSlice(from)

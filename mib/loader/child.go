@@ -24,6 +24,7 @@ import (
 	"github.com/sleepinggenius2/gosmi/types"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib/internal/smisyntax"
 )
 
 // maxFileSize is the largest file the child reads; the largest vendor MIB
@@ -531,7 +532,7 @@ func (l *load) emit(doc *document, src *source) {
 		if kind == types.NodeNotification {
 			dn := docNotification{Module: src.module, Name: name, OID: e.oid.String(), Objects: []string{}}
 			if e.node != nil {
-				dn.Status = statusOf(e.node.Status)
+				dn.Status = smisyntax.Status(e.node.Status)
 				for _, o := range e.node.GetNotificationObjects() {
 					if oid := l.objectOID(o, byName); oid != nil {
 						dn.Objects = append(dn.Objects, oid.String())

@@ -25,8 +25,9 @@ import (
 
 	"github.com/sleepinggenius2/gosmi"
 	"github.com/sleepinggenius2/gosmi/parser"
-	"github.com/sleepinggenius2/gosmi/smi"
+
 	"github.com/sleepinggenius2/gosmi/types"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib/internal/smisyntax"
 )
 
 // The types below mirror those of package mib, which this package does not
@@ -214,7 +215,7 @@ func LoadSMI(dirs []string, files []string) (*Set, error) {
 				return nil, fmt.Errorf("%s::%s: %w", mod.Name, n.Name, err)
 			}
 			if n.Kind == types.NodeNotification {
-				no := Notification{Module: mod.Name, Name: n.Name, OID: oid, Status: status(n.Status)}
+				no := Notification{Module: mod.Name, Name: n.Name, OID: oid, Status: smisyntax.Status(n.Status)}
 				for _, o := range n.GetNotificationObjects() {
 					no.Objects = append(no.Objects, o.RenderNumeric())
 				}
@@ -271,18 +272,6 @@ func keep[T any](m map[string]candidate[T], oid string, c candidate[T]) {
 	m[oid] = c
 }
 
-func status(s types.Status) string {
-	switch s {
-	case types.StatusCurrent, types.StatusMandatory, types.StatusOptional:
-		return "current"
-	case types.StatusDeprecated:
-		return "deprecated"
-	case types.StatusObsolete:
-		return "obsolete"
-	}
-	return ""
-}
-
 func kind(k types.NodeKind) Kind {
 	switch k {
 	case types.NodeScalar:
@@ -309,7 +298,8 @@ func object(module string, n gosmi.SmiNode) (Object, error) {
 	if !o.HasInstances() || n.SmiType == nil {
 		return o, nil
 	}
-	o.Syntax, o.TC = syntax(n.SmiType.GetRaw())
+	syn, tc := smisyntax.Of(n.SmiType.GetRaw())
+	o.Syntax, o.TC = Syntax(syn), tc
 	if o.Syntax == SyntaxOther {
 		return o, fmt.Errorf("%s::%s: no base type found for %s", module, n.Name, n.SmiType.Name)
 	}
@@ -322,90 +312,10 @@ func object(module string, n gosmi.SmiNode) (Object, error) {
 			}
 		}
 	}
-	if o.Syntax == SyntaxOctetString && (isTextTC(o.TC) || isTextHint(o.Hint)) {
+	if o.Syntax == SyntaxOctetString && (smisyntax.IsTextTC(o.TC) || smisyntax.IsTextHint(o.Hint)) {
 		o.Syntax = SyntaxDisplayString
 	}
 	return o, nil
-}
-
-// smiTypes maps the SMI application types, as named in SNMPv2-SMI and
-// RFC1155-SMI, to their Syntax.
-var smiTypes = map[string]Syntax{
-	"Integer32":      SyntaxInteger,
-	"Unsigned32":     SyntaxUnsigned32,
-	"Counter32":      SyntaxCounter32,
-	"Counter":        SyntaxCounter32,
-	"Gauge32":        SyntaxGauge32,
-	"Gauge":          SyntaxGauge32,
-	"TimeTicks":      SyntaxTimeTicks,
-	"Counter64":      SyntaxCounter64,
-	"IpAddress":      SyntaxIPAddress,
-	"NetworkAddress": SyntaxIPAddress,
-	"Opaque":         SyntaxOpaque,
-}
-
-// smiModules define the base types; a type of theirs is not a TC.
-var smiModules = map[string]bool{"<well-known>": true, "SNMPv2-SMI": true, "RFC1155-SMI": true}
-
-// syntax walks a type's parent chain up to an SMI base type and returns
-// the Syntax and the first textual convention met on the way.
-//
-// gosmi gives `INTEGER (0..127)` the base type of Unsigned32 (and, through a
-// string comparison of the bounds, `INTEGER (0..65535)` that of Unsigned64),
-// so the application types are recognised by name and module, and the
-// well-known base types that gosmi made up for INTEGER subranges are mapped
-// back to INTEGER.
-func syntax(t *types.SmiType) (Syntax, string) {
-	tc := ""
-	for ; t != nil; t = smi.GetParentType(t) {
-		module := ""
-		if m := smi.GetTypeModule(t); m != nil {
-			module = string(m.Name)
-		}
-		name := string(t.Name)
-		if s, ok := smiTypes[name]; ok && module != "<well-known>" {
-			return s, tc
-		}
-		if module == "<well-known>" {
-			switch t.BaseType {
-			case types.BaseTypeInteger32, types.BaseTypeInteger64, types.BaseTypeUnsigned32,
-				types.BaseTypeUnsigned64, types.BaseTypeEnum:
-				return SyntaxInteger, tc
-			case types.BaseTypeOctetString:
-				return SyntaxOctetString, tc
-			case types.BaseTypeObjectIdentifier:
-				return SyntaxOID, tc
-			case types.BaseTypeBits:
-				return SyntaxBits, tc
-			}
-			return SyntaxOther, tc
-		}
-		if tc == "" && name != "" && !smiModules[module] && name != "Enumeration" && name != "Bits" {
-			tc = name
-		}
-	}
-	return SyntaxOther, tc
-}
-
-func isTextTC(tc string) bool {
-	return tc == "DisplayString" || tc == "SnmpAdminString"
-}
-
-// isTextHint reports whether an octet-string DISPLAY-HINT is one ASCII or
-// UTF-8 field ("255a", "255t"), shown as a quoted string.
-func isTextHint(h string) bool {
-	if len(h) < 2 {
-		return false
-	}
-	if last := h[len(h)-1]; last != 'a' && last != 't' {
-		return false
-	}
-	for _, c := range h[:len(h)-1] {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // Extra facts (extra.csv).

@@ -76,10 +76,17 @@ func (s *Store) Limit() int {
 	return s.limit
 }
 
-// Observe counts one trap from device of type trap. It reports false when the
-// store was full and the trap went to the overflow series instead.
-func (s *Store) Observe(device, trap string) bool {
-	ts := s.now().UnixNano()
+// Observe counts one trap from device of type trap, received at the given
+// time (zero: the store's clock). It reports false when the store was full
+// and the trap went to the overflow series instead.
+//
+// The time comes from the caller because the receiver reads the clock once
+// per batch of datagrams: time.Now was 11 % of the per-trap profile.
+func (s *Store) Observe(device, trap string, at time.Time) bool {
+	if at.IsZero() {
+		at = s.now()
+	}
+	ts := at.UnixNano()
 	k := Key{Device: device, Trap: trap}
 
 	// The update happens under the read lock: Expire takes the write lock,

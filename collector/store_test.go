@@ -37,10 +37,10 @@ func total(samples []Sample) uint64 {
 func TestStoreCountsAndTimestamps(t *testing.T) {
 	clk := newClock()
 	s := NewStore(10, 0, clk.Now)
-	s.Observe("10.0.0.1", "IF-MIB::linkDown")
+	s.Observe("10.0.0.1", "IF-MIB::linkDown", time.Time{})
 	clk.Add(time.Second)
-	s.Observe("10.0.0.1", "IF-MIB::linkDown")
-	s.Observe("10.0.0.2", "IF-MIB::linkUp")
+	s.Observe("10.0.0.1", "IF-MIB::linkDown", time.Time{})
+	s.Observe("10.0.0.2", "IF-MIB::linkUp", time.Time{})
 
 	got := s.Snapshot()
 	want := []Sample{
@@ -67,7 +67,7 @@ func TestStoreLimitKeepsTotalsExact(t *testing.T) {
 	const n = 100
 	for i := range n {
 		dev := string(rune('a' + i%10))
-		s.Observe(dev, "trap")
+		s.Observe(dev, "trap", time.Time{})
 	}
 	snap := s.Snapshot()
 	if got := total(snap); got != n {
@@ -88,7 +88,7 @@ func TestStoreLimitKeepsTotalsExact(t *testing.T) {
 		t.Errorf("Dropped() = %d, %d; want 70, 0", limit, expired)
 	}
 	// A series already in the store keeps counting when the store is full.
-	if !s.Observe("a", "trap") {
+	if !s.Observe("a", "trap", time.Time{}) {
 		t.Error("Observe on an existing series reported overflow")
 	}
 }
@@ -96,7 +96,7 @@ func TestStoreLimitKeepsTotalsExact(t *testing.T) {
 func TestStoreNoLimit(t *testing.T) {
 	s := NewStore(0, 0, nil)
 	for i := range 1000 {
-		s.Observe(string(rune(i)), "t")
+		s.Observe(string(rune(i)), "t", time.Time{})
 	}
 	if s.Len() != 1000 || s.Limit() != 0 {
 		t.Errorf("Len() = %d, Limit() = %d; want 1000, 0", s.Len(), s.Limit())
@@ -106,9 +106,9 @@ func TestStoreNoLimit(t *testing.T) {
 func TestStoreExpiry(t *testing.T) {
 	clk := newClock()
 	s := NewStore(10, time.Hour, clk.Now)
-	s.Observe("old", "t")
+	s.Observe("old", "t", time.Time{})
 	clk.Add(30 * time.Minute)
-	s.Observe("new", "t")
+	s.Observe("new", "t", time.Time{})
 	clk.Add(31 * time.Minute) // "old" is 61 minutes old, "new" 31.
 
 	if n := s.Expire(); n != 1 {
@@ -123,7 +123,7 @@ func TestStoreExpiry(t *testing.T) {
 	}
 	// An expired series starts again from zero: its old count is gone,
 	// not folded into anything else.
-	s.Observe("old", "t")
+	s.Observe("old", "t", time.Time{})
 	for _, x := range s.Snapshot() {
 		if x.Device == "old" && x.Count != 1 {
 			t.Errorf("re-created series count = %d, want 1", x.Count)
@@ -134,8 +134,8 @@ func TestStoreExpiry(t *testing.T) {
 func TestStoreExpiryKeepsOverflow(t *testing.T) {
 	clk := newClock()
 	s := NewStore(1, time.Minute, clk.Now)
-	s.Observe("a", "t")
-	s.Observe("b", "t") // overflows
+	s.Observe("a", "t", time.Time{})
+	s.Observe("b", "t", time.Time{}) // overflows
 	clk.Add(time.Hour)
 	s.Expire()
 	snap := s.Snapshot()
@@ -153,7 +153,7 @@ func TestStoreConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range per {
-				s.Observe(string(rune('A'+(i+w)%100)), "t")
+				s.Observe(string(rune('A'+(i+w)%100)), "t", time.Time{})
 				if i%500 == 0 {
 					s.Snapshot()
 					s.Expire()
@@ -187,7 +187,7 @@ func TestStoreExpireDuringObserve(t *testing.T) {
 	}()
 	const n = 20000
 	for i := range n {
-		s.Observe(string(rune(i%2000)), "t")
+		s.Observe(string(rune(i%2000)), "t", time.Time{})
 	}
 	close(stop)
 	wg.Wait()

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"testing"
+	"time"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
@@ -15,7 +16,7 @@ import (
 func BenchmarkHandleV2cLinkDown(b *testing.B) {
 	data := v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)
 	pr := New(collector.NewStore(1000, 0, nil), collector.NewPackets(), Options{Names: genericNames})
-	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}
+	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data, Received: time.Now()}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
@@ -63,7 +64,7 @@ func BenchmarkHandleV3AuthPrivTrap(b *testing.B) {
 func BenchmarkHandleV2cLinkDownBuiltinNames(b *testing.B) {
 	data := v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)
 	pr := New(collector.NewStore(1000, 0, nil), collector.NewPackets(), Options{Names: mib.Builtin()})
-	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}
+	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data, Received: time.Now()}
 	b.ReportAllocs()
 	for b.Loop() {
 		pr.Handle(p, nil)

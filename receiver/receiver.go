@@ -30,6 +30,10 @@ type Packet struct {
 	Source netip.AddrPort
 	// Data is the message. It is only valid during the call to Handle.
 	Data []byte
+	// Received is when the message was read. The UDP listener reads the
+	// clock once per batch of datagrams, not once per datagram. Zero means
+	// the handler's own clock.
+	Received time.Time
 	// ReplyIsReport is set by the handler when the reply it returns is an
 	// SNMPv3 Report rather than an inform acknowledgement, so the two are
 	// counted apart.

@@ -253,6 +253,7 @@ func (l *tcpListener) serveConn(ctx context.Context, c net.Conn) string {
 			}
 			pkt.Data = buf[start : start+size]
 			pkt.ReplyIsReport = false
+			pkt.Received = time.Now()
 			reply = l.handler.Handle(&pkt, reply[:0])
 			start += size
 			consumed = true

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
@@ -273,6 +274,7 @@ func (s *udpSocket) serve(ctx context.Context) error {
 			}
 			return fmt.Errorf("read %s: %w", l.name, err)
 		}
+		pkt.Received = time.Now()
 		for i := range msgs[:n] {
 			m := &msgs[i]
 			ua, ok := m.Addr.(*net.UDPAddr)

@@ -56,6 +56,38 @@ func checkOID(c []byte) (string, int) {
 	if len(c) == 0 {
 		return ReasonEmptyOID, 0
 	}
+	// Fast path: well-formed when every subidentifier is minimal (does not
+	// start with 0x80), at most four octets (28 bits, so no overflow), the
+	// last octet ends a subidentifier, and the arcs are few enough -- which
+	// is nearly every OID in a trap. Anything else takes the exact path
+	// below, which finds the reason and offset. The exact path alone was
+	// 13 % of the per-trap profile.
+	if len(c) < maxArcs && c[len(c)-1]&0x80 == 0 {
+		run := 0 // continuation octets so far in this subidentifier
+		fast := true
+		for _, b := range c {
+			if b&0x80 == 0 {
+				run = 0
+				continue
+			}
+			if b == 0x80 && run == 0 {
+				fast = false
+				break
+			}
+			if run++; run > 3 {
+				fast = false
+				break
+			}
+		}
+		if fast {
+			return "", 0
+		}
+	}
+	return checkOIDExact(c)
+}
+
+// checkOIDExact is checkOID without the fast path.
+func checkOIDExact(c []byte) (string, int) {
 	limit := uint64(maxFirstSubID)
 	arcs := 1 // the first subidentifier holds two arcs
 	for i := 0; i < len(c); {

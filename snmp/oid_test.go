@@ -147,7 +147,18 @@ func FuzzOID(f *testing.F) {
 	f.Add(hx("90 80 80 80 4f"))
 	f.Add([]byte("1.3.6.1.4.1.45"))
 	f.Add([]byte(".2.999.4294967295"))
+	f.Add(hx("2b 06 01 02 01 02 02 01 01 ce 75"))
+	f.Add(hx("2b 06 01 04 01 8f ff ff ff 7f"))
+	f.Add(hx("2b 06 80 01"))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		// The fast path of checkOID must give the exact path's verdict.
+		if len(b) > 0 {
+			r1, o1 := checkOID(b)
+			r2, o2 := checkOIDExact(b)
+			if r1 != r2 || o1 != o2 {
+				t.Fatalf("checkOID(% x) = %q, %d; exact %q, %d", b, r1, o1, r2, o2)
+			}
+		}
 		if s, err := AppendOID(nil, b); err == nil {
 			c, err := ParseOID(string(s))
 			if err != nil || !bytes.Equal(c, b) {

@@ -77,9 +77,8 @@ type Processor struct {
 	informs *informCache
 
 	security    atomic.Pointer[Security]
-	names       atomic.Pointer[Names]
-	devices     *interner[netip.Addr]
-	oids        *interner[string]
+	names       atomic.Pointer[translation]
+	devices     *interner[netip.Addr, string]
 	engine      *engine.Engine
 	keys        *keyCache
 	times       *timeliness
@@ -87,7 +86,7 @@ type Processor struct {
 	stats       usmCounters
 	saltCounter atomic.Uint64
 
-	counters sync.Map // listener name -> *collector.ListenerCounters
+	counters *interner[string, *collector.ListenerCounters]
 	scratch  sync.Pool
 }
 
@@ -134,8 +133,9 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 		keys:    newKeyCache(maxKeyCache),
 		times:   newTimeliness(maxEngines, maxSeenPerEngine, engineStateTTL),
 		limiter: newReplyLimiter(replyRate, replyBurst, maxReplySources),
-		devices: newInterner[netip.Addr](maxInterned),
-		oids:    newInterner[string](maxInterned),
+		devices: newInterner[netip.Addr, string](maxInterned),
+		// Listener names are few and fixed; the bound is never reached.
+		counters: newInterner[string, *collector.ListenerCounters](maxInterned),
 		scratch: sync.Pool{New: func() any {
 			return &scratch{
 				msg:    snmp.Message{Varbinds: make([]snmp.Varbind, 0, 32)},
@@ -154,9 +154,7 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 		sec = &Security{}
 	}
 	pr.security.Store(sec)
-	if opts.Names != nil {
-		pr.SetNames(opts.Names)
-	}
+	pr.SetNames(opts.Names)
 	// A random start keeps salts from repeating across restarts
 	// (RFC 3826 §3.1.2.1).
 	var seed [8]byte
@@ -170,11 +168,10 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 func (pr *Processor) SetSecurity(s *Security) { pr.security.Store(s) }
 
 func (pr *Processor) listener(name string) *collector.ListenerCounters {
-	if c, ok := pr.counters.Load(name); ok {
-		return c.(*collector.ListenerCounters)
+	if c, ok := pr.counters.lookup(name); ok {
+		return c
 	}
-	c, _ := pr.counters.LoadOrStore(name, pr.packets.Listener(name))
-	return c.(*collector.ListenerCounters)
+	return pr.counters.store(name, pr.packets.Listener(name))
 }
 
 func labelVersion(v snmp.Version) collector.Version {
@@ -274,7 +271,8 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		pr.reject(c, p, m, collector.ResultMalformed, err.Error())
 		return nil
 	}
-	if s.text, err = snmp.AppendOID(s.text[:0], s.oid); err != nil {
+	var tl trapLabel
+	if tl, s.text, err = pr.trapLabelBER(s.oid, s.text); err != nil {
 		pr.reject(c, p, m, collector.ResultMalformed, err.Error())
 		return nil
 	}
@@ -290,8 +288,8 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	}
 
 	device := pr.deviceLabel(p.Source.Addr())
-	trap, named := pr.TrapLabel(s.text)
-	if !named {
+	trap := tl.label
+	if !tl.named {
 		pr.packets.Untranslated()
 	}
 	pr.store.Observe(device, trap, p.Received)
@@ -351,19 +349,19 @@ type Names interface {
 }
 
 // SetNames swaps in a new translation table (on reload, or once operator
-// MIBs are loaded).
-func (pr *Processor) SetNames(n Names) { pr.names.Store(&n) }
+// MIBs are loaded); nil leaves trap OIDs numeric.
+func (pr *Processor) SetNames(n Names) { pr.names.Store(newTranslation(n)) }
 
 // renderVarbinds renders a message's varbinds for the debug log.
 func (pr *Processor) renderVarbinds(m *snmp.Message) string {
 	var b []byte
-	n := pr.names.Load()
+	n := pr.names.Load().names
 	for i, vb := range m.Varbinds {
 		if i > 0 {
 			b = append(b, "; "...)
 		}
 		if n != nil {
-			b = (*n).AppendVarbind(b, vb.OID, vb.Type, vb.Value)
+			b = n.AppendVarbind(b, vb.OID, vb.Type, vb.Value)
 			continue
 		}
 		b, _ = snmp.AppendOID(b, vb.OID)
@@ -375,10 +373,10 @@ func (pr *Processor) renderVarbinds(m *snmp.Message) string {
 // TrapLabel returns the `trap` label for a dotted OID: its name when the
 // table knows it, else the numeric OID, which is never dropped.
 func (pr *Processor) TrapLabel(oid []byte) (label string, named bool) {
-	if n := pr.names.Load(); n != nil {
-		if name, ok := (*n).NotificationName(oid); ok {
+	if n := pr.names.Load().names; n != nil {
+		if name, ok := n.NotificationName(oid); ok {
 			return name, true
 		}
 	}
-	return pr.oidLabel(oid), false
+	return string(oid), false
 }

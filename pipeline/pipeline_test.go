@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -291,15 +292,74 @@ func TestHandleDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// Keys stored concurrently are found, by the locked path first and by the
+// published map once enough misses have merged them into it.
+func TestInternerConcurrent(t *testing.T) {
+	in := newInterner[int, string](1 << 20)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				k := i*4 + w
+				if got := in.store(k, fmt.Sprint(k)); got != fmt.Sprint(k) {
+					t.Errorf("store(%d) kept %q", k, got)
+					return
+				}
+				if got, ok := in.lookup(k); !ok || got != fmt.Sprint(k) {
+					t.Errorf("lookup(%d) = %q, %v", k, got, ok)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for k := range 8000 {
+		if got, ok := in.lookup(k); !ok || got != fmt.Sprint(k) {
+			t.Fatalf("lookup(%d) = %q, %v", k, got, ok)
+		}
+	}
+	if n := len(in.published()); n < 4000 {
+		t.Errorf("%d of 8000 keys published after repeated lookups", n)
+	}
+	s := newInterner[string, int](10)
+	s.store("1.3.6", 7)
+	if v, ok := lookupBytes(s, []byte("1.3.6")); !ok || v != 7 {
+		t.Errorf("lookupBytes = %d, %v", v, ok)
+	}
+}
+
 func TestInternerBounded(t *testing.T) {
-	in := newInterner[int](3)
+	in := newInterner[int, string](3)
 	for i := range 10 {
 		in.store(i, fmt.Sprint(i))
 	}
-	if len(in.m) > 3 {
-		t.Errorf("%d entries, bound 3", len(in.m))
+	if n := len(in.published()) + len(in.dirty); n > 3 {
+		t.Errorf("%d entries, bound 3", n)
 	}
 	if s, ok := in.lookup(9); !ok || s != "9" {
 		t.Errorf("lookup(9) = %q, %v", s, ok)
+	}
+}
+
+// The trap labels are cached per name table: a new table (a reload, operator
+// MIBs loaded) must not go on serving the old table's labels.
+func TestSetNamesReplacesCachedLabels(t *testing.T) {
+	store := collector.NewStore(100, 0, nil)
+	pr := New(store, collector.NewPackets(), Options{})
+	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)}
+	pr.Handle(p, nil)
+	pr.SetNames(genericNames)
+	pr.Handle(p, nil)
+	pr.SetNames(nil)
+	pr.Handle(p, nil)
+	var got []string
+	for _, s := range store.Snapshot() {
+		got = append(got, fmt.Sprintf("%s=%d", s.Trap, s.Count))
+	}
+	want := []string{"1.3.6.1.6.3.1.1.5.3=2", "IF-MIB::linkDown=1"}
+	if !slices.Equal(got, want) {
+		t.Errorf("series %v, want %v", got, want)
 	}
 }

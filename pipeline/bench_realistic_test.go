@@ -1,0 +1,52 @@
+package pipeline
+
+import (
+	"testing"
+	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
+	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
+	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
+)
+
+// linkDownVarbinds are the varbinds of a linkDown as a real switch sends
+// it: ifIndex, ifAdminStatus, ifOperStatus and ifDescr after sysUpTime and
+// snmpTrapOID (v2c), or without those two (v1).
+func linkDownVarbinds() []snmp.Varbind {
+	return []snmp.Varbind{
+		{OID: snmp.MustParseOID("1.3.6.1.2.1.2.2.1.1.10101"), Type: snmp.TagInteger, Value: snmp.IntegerValue(10101)},
+		{OID: snmp.MustParseOID("1.3.6.1.2.1.2.2.1.7.10101"), Type: snmp.TagInteger, Value: snmp.IntegerValue(1)},
+		{OID: snmp.MustParseOID("1.3.6.1.2.1.2.2.1.8.10101"), Type: snmp.TagInteger, Value: snmp.IntegerValue(2)},
+		{OID: snmp.MustParseOID("1.3.6.1.2.1.2.2.1.2.10101"), Type: snmp.TagOctetString, Value: []byte("GigabitEthernet1/0/1")},
+	}
+}
+
+func benchHandle(b *testing.B, data []byte) {
+	pr := New(collector.NewStore(1000, 0, nil), collector.NewPackets(), Options{Names: mib.Builtin()})
+	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data, Received: time.Now()}
+	pr.Handle(p, nil)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		pr.Handle(p, nil)
+	}
+}
+
+// BenchmarkHandleV2cLinkDown6 is a whole v2c linkDown with six varbinds
+// (the reference trap) from decode to store update, names from the
+// built-in table.
+func BenchmarkHandleV2cLinkDown6(b *testing.B) {
+	vbs := append([]snmp.Varbind{
+		{OID: oidSysUpTime, Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(12345)},
+		{OID: oidSnmpTrapOID, Type: snmp.TagObjectIdentifier, Value: oidLinkDown},
+	}, linkDownVarbinds()...)
+	benchHandle(b, snmp.AppendTrapV2(nil, snmp.V2c, []byte("public"), snmp.PDUTrapV2, 1, vbs))
+}
+
+// BenchmarkHandleV1LinkDown4 is the same trap as SNMPv1 (generic trap 2,
+// four varbinds).
+func BenchmarkHandleV1LinkDown4(b *testing.B) {
+	benchHandle(b, snmp.AppendTrapV1(nil, []byte("public"), snmp.MustParseOID("1.3.6.1.4.1.9.1.1208"),
+		[4]byte{192, 0, 2, 7}, 2, 0, 12345, linkDownVarbinds()))
+}

@@ -56,7 +56,11 @@ func openV3(msg []byte, c creds) (*v3Msg, *scopedPDU, error) {
 	}
 	zeroed, mac := m.zeroedMAC(msg)
 	authKey := LocalizeKey(c.auth, cachedKu(c.auth, c.authPass), m.engineID)
-	if !c.auth.Verify(authKey, zeroed, mac) {
+	verified := c.auth.Verify(authKey, zeroed, mac)
+	if NewAuthKey(c.auth, authKey).VerifyMsg(msg, m.authOff) != verified {
+		return m, nil, fmt.Errorf("AuthKey.VerifyMsg disagrees with Verify (%v)", verified)
+	}
+	if !verified {
 		return m, nil, errAuth
 	}
 	plain := m.data

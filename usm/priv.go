@@ -182,31 +182,14 @@ var (
 // A wrong key does not fail here (the cipher is unauthenticated): it gives
 // garbage, which the caller's BER decoding refuses. dst may be
 // ciphertext[:0] to decrypt in place; no other overlap is allowed. Decrypt
-// returns an error, never panics, on bad input.
+// returns an error, never panics, on bad input. A receiver that decrypts
+// many messages under one key makes a [PrivKey] once instead.
 func Decrypt(p PrivProtocol, key []byte, engineBoots, engineTime uint32, privParams, ciphertext, dst []byte) ([]byte, error) {
-	block, err := newCipher(p, key)
+	k, err := NewPrivKey(p, key)
 	if err != nil {
 		return dst, err
 	}
-	if len(privParams) != 8 {
-		return dst, fmt.Errorf("%w: got %d", ErrPrivParams, len(privParams))
-	}
-	if len(ciphertext) == 0 {
-		return dst, fmt.Errorf("%w: empty", ErrLength)
-	}
-	if p == PrivDES && len(ciphertext)%des.BlockSize != 0 {
-		return dst, fmt.Errorf("%w: %d octets of DES is not a multiple of 8", ErrLength, len(ciphertext))
-	}
-	ret, out := grow(dst, len(ciphertext))
-	if p == PrivDES {
-		var iv [des.BlockSize]byte
-		subtle.XORBytes(iv[:], key[8:16], privParams)
-		cipher.NewCBCDecrypter(block, iv[:]).CryptBlocks(out, ciphertext)
-		return ret, nil
-	}
-	iv := aesIV(engineBoots, engineTime, privParams)
-	cfb128(block, &iv, out, ciphertext, true)
-	return ret, nil
+	return k.Decrypt(engineBoots, engineTime, privParams, ciphertext, dst)
 }
 
 // Encrypt encrypts a scopedPDU for a message we send (an inform's Response,
@@ -220,25 +203,11 @@ func Decrypt(p PrivProtocol, key []byte, engineBoots, engineTime uint32, privPar
 // AES IV. DES pads the plaintext with zeros to a multiple of 8 (see
 // CiphertextLen). dst must not overlap plaintext.
 func Encrypt(p PrivProtocol, key []byte, engineBoots, engineTime uint32, salt [8]byte, plaintext, dst []byte) (ciphertext []byte, privParams [8]byte, err error) {
-	block, err := newCipher(p, key)
+	k, err := NewPrivKey(p, key)
 	if err != nil {
 		return dst, privParams, err
 	}
-	if len(plaintext) == 0 {
-		return dst, privParams, fmt.Errorf("%w: empty", ErrLength)
-	}
-	ret, out := grow(dst, p.CiphertextLen(len(plaintext)))
-	if p == PrivDES {
-		n := copy(out, plaintext)
-		clear(out[n:])
-		var iv [des.BlockSize]byte
-		subtle.XORBytes(iv[:], key[8:16], salt[:])
-		cipher.NewCBCEncrypter(block, iv[:]).CryptBlocks(out, out)
-		return ret, salt, nil
-	}
-	iv := aesIV(engineBoots, engineTime, salt[:])
-	cfb128(block, &iv, out, plaintext, false)
-	return ret, salt, nil
+	return k.Encrypt(engineBoots, engineTime, salt, plaintext, dst)
 }
 
 // newCipher checks p and the key length and returns p's block cipher.

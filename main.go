@@ -25,7 +25,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
@@ -204,6 +203,10 @@ func run(args []string) int {
 	)
 	reg.MustRegister(cm.collectors()...)
 	reg.MustRegister(mm.collectors()...)
+	metrics := collector.NewHandler(reg, store, collector.HandlerOpts{
+		ErrorLog:          promhttpLogger{logger},
+		EnableOpenMetrics: true,
+	})
 
 	var ready atomic.Bool
 	go func() {
@@ -217,7 +220,7 @@ func run(args []string) int {
 		}
 	}()
 
-	handler, err := routes(reg, *metricsPath, &ready, cm, logger)
+	handler, err := routes(metrics, *metricsPath, &ready, cm)
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot build web routes", "err", err)
 		return 1
@@ -324,14 +327,13 @@ func listenerStats(ls []receiver.Listener) []collector.ListenerStats {
 	return out
 }
 
-func routes(reg *prometheus.Registry, metricsPath string, ready *atomic.Bool, cm *configManager, logger log.Logger) (http.Handler, error) {
+// routes serves metrics (the handler of collector.NewHandler) on metricsPath
+// beside the reload, config, health and landing pages.
+func routes(metrics http.Handler, metricsPath string, ready *atomic.Bool, cm *configManager) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/-/reload", cm.serveReload)
 	mux.HandleFunc("/config", cm.serveConfig)
-	mux.Handle(metricsPath, promhttp.HandlerFor(reg, promhttp.HandlerOpts{
-		ErrorLog:          promhttpLogger{logger},
-		EnableOpenMetrics: true,
-	}))
+	mux.Handle(metricsPath, metrics)
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "Healthy")
 	})

@@ -36,29 +36,30 @@ type ListenerStats struct {
 	ConnectionsClosed   map[string]uint64
 }
 
-// Exporter is the prometheus.Collector for the store, the packet counters and
-// the listeners' statistics.
+// Exporter is the prometheus.Collector for the store's size and drops, the
+// packet counters and the listeners' statistics. The store's series
+// themselves (snmptrap_traps_received_total and
+// snmptrap_trap_last_received_timestamp_seconds) are written by the handler
+// of NewHandler, not collected here.
 type Exporter struct {
 	store     *Store
 	packets   *Packets
 	listeners func() []ListenerStats
 
-	trapsReceived    *prometheus.Desc
-	trapLastReceived *prometheus.Desc
-	packetsTotal     *prometheus.Desc
-	informsAcked     *prometheus.Desc
-	ackErrors        *prometheus.Desc
-	reportsSent      *prometheus.Desc
-	rateLimited      *prometheus.Desc
-	untranslated     *prometheus.Desc
-	drops            *prometheus.Desc
-	recvBuffer       *prometheus.Desc
-	tcpOpen          *prometheus.Desc
-	tcpAccepted      *prometheus.Desc
-	tcpClosed        *prometheus.Desc
-	seriesCount      *prometheus.Desc
-	seriesLimit      *prometheus.Desc
-	seriesDropped    *prometheus.Desc
+	packetsTotal  *prometheus.Desc
+	informsAcked  *prometheus.Desc
+	ackErrors     *prometheus.Desc
+	reportsSent   *prometheus.Desc
+	rateLimited   *prometheus.Desc
+	untranslated  *prometheus.Desc
+	drops         *prometheus.Desc
+	recvBuffer    *prometheus.Desc
+	tcpOpen       *prometheus.Desc
+	tcpAccepted   *prometheus.Desc
+	tcpClosed     *prometheus.Desc
+	seriesCount   *prometheus.Desc
+	seriesLimit   *prometheus.Desc
+	seriesDropped *prometheus.Desc
 }
 
 // NewExporter returns a collector over store and packets; listeners, if not
@@ -72,29 +73,27 @@ func NewExporter(store *Store, packets *Packets, listeners func() []ListenerStat
 		packets:   packets,
 		listeners: listeners,
 
-		trapsReceived:    d("traps_received_total", "Traps and informs admitted, by device and trap type. Traps that found no room in the series store are counted under device and trap \""+OverflowLabel+"\".", "device", "trap"),
-		trapLastReceived: d("trap_last_received_timestamp_seconds", "Unix time at which the last trap of this type arrived from this device.", "device", "trap"),
-		packetsTotal:     d("packets_total", "SNMP datagrams and TCP messages received, by listener, SNMP version and outcome.", "listener", "version", "result"),
-		informsAcked:     d("informs_acknowledged_total", "Response-PDUs sent to acknowledge informs.", "listener"),
-		ackErrors:        d("informs_acknowledge_errors_total", "Inform acknowledgements that could not be sent.", "listener"),
-		reportsSent:      d("reports_sent_total", "SNMPv3 Report-PDUs sent: engine discovery for informs, and refusals (time window, unknown user, wrong digest...) to senders that asked for reports.", "listener"),
-		rateLimited:      d("replies_rate_limited_total", "Inform acknowledgements and Reports not sent because their destination used up its reply budget (they go to unauthenticated addresses, so they are rate-limited per source).", "listener"),
-		untranslated:     d("traps_untranslated_total", "Admitted traps whose OID no MIB names; they are counted under the numeric OID."),
-		drops:            d("receive_drops_total", "Messages lost before decoding, by listener and stage (kernel: the socket's drop counter as the kernel reports it).", "listener", "stage"),
-		recvBuffer:       d("receive_buffer_bytes", "Receive buffer size the kernel granted the listener's socket (as read back with SO_RCVBUF).", "listener"),
-		tcpOpen:          d("tcp_connections", "Open TCP connections.", "listener"),
-		tcpAccepted:      d("tcp_connections_accepted_total", "TCP connections accepted, including those closed at once for a connection limit.", "listener"),
-		tcpClosed:        d("tcp_connections_closed_total", "TCP connections closed, by reason.", "listener", "reason"),
-		seriesCount:      d("series", "Device × trap series in the store (the overflow series not included)."),
-		seriesLimit:      d("series_limit", "Maximum number of device × trap series in the store (0: no limit)."),
-		seriesDropped:    d("series_dropped_total", "Series refused because the store was full (reason=\"limit\", counted per refused trap) or removed after their TTL (reason=\"expired\").", "reason"),
+		packetsTotal:  d("packets_total", "SNMP datagrams and TCP messages received, by listener, SNMP version and outcome.", "listener", "version", "result"),
+		informsAcked:  d("informs_acknowledged_total", "Response-PDUs sent to acknowledge informs.", "listener"),
+		ackErrors:     d("informs_acknowledge_errors_total", "Inform acknowledgements that could not be sent.", "listener"),
+		reportsSent:   d("reports_sent_total", "SNMPv3 Report-PDUs sent: engine discovery for informs, and refusals (time window, unknown user, wrong digest...) to senders that asked for reports.", "listener"),
+		rateLimited:   d("replies_rate_limited_total", "Inform acknowledgements and Reports not sent because their destination used up its reply budget (they go to unauthenticated addresses, so they are rate-limited per source).", "listener"),
+		untranslated:  d("traps_untranslated_total", "Admitted traps whose OID no MIB names; they are counted under the numeric OID."),
+		drops:         d("receive_drops_total", "Messages lost before decoding, by listener and stage (kernel: the socket's drop counter as the kernel reports it).", "listener", "stage"),
+		recvBuffer:    d("receive_buffer_bytes", "Receive buffer size the kernel granted the listener's socket (as read back with SO_RCVBUF).", "listener"),
+		tcpOpen:       d("tcp_connections", "Open TCP connections.", "listener"),
+		tcpAccepted:   d("tcp_connections_accepted_total", "TCP connections accepted, including those closed at once for a connection limit.", "listener"),
+		tcpClosed:     d("tcp_connections_closed_total", "TCP connections closed, by reason.", "listener", "reason"),
+		seriesCount:   d("series", "Device × trap series in the store (the overflow series not included)."),
+		seriesLimit:   d("series_limit", "Maximum number of device × trap series in the store (0: no limit)."),
+		seriesDropped: d("series_dropped_total", "Series refused because the store was full (reason=\"limit\", counted per refused trap) or removed after their TTL (reason=\"expired\").", "reason"),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
-		e.trapsReceived, e.trapLastReceived, e.packetsTotal, e.informsAcked, e.ackErrors, e.reportsSent, e.rateLimited, e.untranslated,
+		e.packetsTotal, e.informsAcked, e.ackErrors, e.reportsSent, e.rateLimited, e.untranslated,
 		e.drops, e.recvBuffer, e.tcpOpen, e.tcpAccepted, e.tcpClosed,
 		e.seriesCount, e.seriesLimit, e.seriesDropped,
 	} {
@@ -102,14 +101,9 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect implements prometheus.Collector. It first expires stale series, so
-// what a scrape shows is what the TTL allows.
+// Collect implements prometheus.Collector. The handler of NewHandler expires
+// stale series before it gathers, so snmptrap_series is what the TTL allows.
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
-	e.store.Expire()
-	for _, s := range e.store.Snapshot() {
-		ch <- prometheus.MustNewConstMetric(e.trapsReceived, prometheus.CounterValue, float64(s.Count), s.Device, s.Trap)
-		ch <- prometheus.MustNewConstMetric(e.trapLastReceived, prometheus.GaugeValue, float64(s.Last.UnixNano())/1e9, s.Device, s.Trap)
-	}
 	ch <- prometheus.MustNewConstMetric(e.seriesCount, prometheus.GaugeValue, float64(e.store.Len()))
 	ch <- prometheus.MustNewConstMetric(e.seriesLimit, prometheus.GaugeValue, float64(e.store.Limit()))
 	limit, expired := e.store.Dropped()

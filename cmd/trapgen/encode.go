@@ -197,6 +197,28 @@ func buildPool(kind string, community []byte, p v3Params, count, batch int) (*po
 	return pl, nil
 }
 
+// maxTrapTypes bounds --trap-types.
+const maxTrapTypes = 1024
+
+// oidPlaypen is NET-SNMP-MIB::netSnmpPlaypen, an arc for experiments that no
+// MIB names further: --trap-types traps are counted under numeric OIDs.
+const oidPlaypen = "1.3.6.1.4.1.8072.9999.9999"
+
+// trapTypesPool pre-encodes n v2c traps, the k-th of type
+// netSnmpPlaypen.0.(k+1), so that one source sending n messages in a row
+// makes n device × trap series (the scrape benchmark fills the store so).
+func trapTypesPool(community []byte, n int) *pool {
+	pl := &pool{idAt: -1}
+	for k := range n {
+		vbs := append([]snmp.Varbind{
+			{OID: oidSysUpTime0, Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(360000)},
+			{OID: oidSnmpTrapOID0, Type: snmp.TagObjectIdentifier, Value: snmp.MustParseOID(oidPlaypen + ".0." + strconv.Itoa(k+1))},
+		}, ifVarbinds(k%interfaces+1, false)...)
+		pl.msgs = append(pl.msgs, snmp.AppendTrapV2(nil, snmp.V2c, community, snmp.PDUTrapV2, int32(k+1), vbs))
+	}
+	return pl
+}
+
 // setRequestID rewrites the request-id of an inform from pool p.
 func (p *pool) setRequestID(msg []byte, seq uint64) {
 	binary.BigEndian.PutUint32(msg[p.idAt:], uint32(informIDBase+seq%(0x7f000000)))

@@ -37,6 +37,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.sourceStart, "source-start", "127.0.0.2", "first source address (IPv4 targets); must stay in 127.0.0.0/8")
 	fs.IntVar(&c.batch, "batch", 64, "messages per sendmmsg call")
 	fs.StringVar(&c.community, "community", "public", "v1/v2c community")
+	fs.IntVar(&c.trapTypes, "trap-types", 0, "v2c: send this many distinct trap OIDs (netSnmpPlaypen.0.1 up, at most 1024) in turn instead of linkDown/linkUp; with --batch equal to it, every source sends every type")
 	fs.StringVar(&c.v3.user, "user", "trapgen", "v3 user name")
 	fs.StringVar(&c.v3.authPass, "auth-pass", "", "v3 SHA authentication password")
 	fs.StringVar(&c.v3.privPass, "priv-pass", "", "v3 AES privacy password")

@@ -25,6 +25,7 @@ type config struct {
 	sourceStart string
 	batch       int
 	community   string
+	trapTypes   int // v2c: cycle through this many trap OIDs instead of linkDown/linkUp
 	v3          v3Params
 	ackWait     time.Duration // inform: how long to keep reading acks after the last send
 }
@@ -124,6 +125,12 @@ func (c *config) validate() error {
 	if c.batch <= 0 || c.batch > 1024 {
 		return fmt.Errorf("--batch must be in 1..1024")
 	}
+	if c.trapTypes < 0 || c.trapTypes > maxTrapTypes {
+		return fmt.Errorf("--trap-types must be in 0..%d", maxTrapTypes)
+	}
+	if c.trapTypes > 0 && c.kind != kindV2c {
+		return fmt.Errorf("--trap-types needs --kind v2c")
+	}
 	if c.kind == kindV3 && (c.v3.user == "" || c.v3.authPass == "" || c.v3.privPass == "") {
 		return fmt.Errorf("--kind v3 needs --user, --auth-pass and --priv-pass")
 	}
@@ -194,6 +201,9 @@ func run(ctx context.Context, c config) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	if c.trapTypes > 0 {
+		pl = trapTypesPool([]byte(c.community), c.trapTypes)
+	}
 
 	// Informs: count whatever comes back; nothing is awaited.
 	var acks atomic.Int64
@@ -225,7 +235,9 @@ func run(ctx context.Context, c config) (result, error) {
 	tokens, capacity := float64(c.batch), float64(4*c.batch)
 	last := start
 	next, seq := 0, uint64(0)
-	for si := 0; res.sent+res.errors < int64(c.count); si++ {
+	// si advances once per batch sent (not per wait for tokens), so that
+	// the sources take turns in order.
+	for si := 0; res.sent+res.errors < int64(c.count); {
 		now := time.Now()
 		if !now.Before(deadline) || ctx.Err() != nil {
 			break
@@ -248,6 +260,7 @@ func run(ctx context.Context, c config) (result, error) {
 			tokens -= float64(n)
 		}
 		s := srcs[si%len(srcs)]
+		si++
 		ms := s.msgs[:n]
 		for i := range ms {
 			m := pl.msgs[next]

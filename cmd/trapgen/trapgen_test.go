@@ -255,3 +255,35 @@ func TestParseFlags(t *testing.T) {
 		t.Error("--count 0 accepted")
 	}
 }
+
+// TestTrapTypes checks that --trap-types cycles through that many distinct
+// trap OIDs, and is refused beyond its bounds or for other kinds.
+func TestTrapTypes(t *testing.T) {
+	pl := trapTypesPool([]byte("public"), 5)
+	seen := map[string]bool{}
+	for i, b := range pl.msgs {
+		var m snmp.Message
+		if err := m.Decode(b); err != nil {
+			t.Fatalf("#%d: %v", i, err)
+		}
+		if m.Version != snmp.V2c || m.PDUType != snmp.PDUTrapV2 {
+			t.Fatalf("#%d: %v %v", i, m.Version, m.PDUType)
+		}
+		seen[string(b)] = true
+	}
+	if len(pl.msgs) != 5 || len(seen) != 5 {
+		t.Errorf("%d messages, %d distinct; want 5", len(pl.msgs), len(seen))
+	}
+	base := config{count: 1, duration: time.Second, sources: 1, batch: 1, kind: kindV2c}
+	for _, tc := range []struct {
+		kind string
+		n    int
+		ok   bool
+	}{{kindV2c, 8, true}, {kindV2c, maxTrapTypes + 1, false}, {kindV2c, -1, false}, {kindMix, 8, false}} {
+		c := base
+		c.kind, c.trapTypes = tc.kind, tc.n
+		if err := c.validate(); (err == nil) != tc.ok {
+			t.Errorf("--kind %s --trap-types %d: %v", tc.kind, tc.n, err)
+		}
+	}
+}

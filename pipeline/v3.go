@@ -100,10 +100,9 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 	if len(v.AuthParams) != u.auth.MACLen() {
 		return v3Verdict{result: collector.ResultAuthFailed, reason: "authentication parameters of the wrong length", report: statWrongDigests}
 	}
-	// The MAC covers the whole message with its own field zeroed.
-	s.whole = append(s.whole[:0], s.data...)
-	clear(s.whole[v.AuthOffset : v.AuthOffset+len(v.AuthParams)])
-	if !u.auth.Verify(keys.auth, s.whole, v.AuthParams) {
+	// The MAC covers the whole message with its own field zeroed; VerifyMsg
+	// hashes zeros in its place rather than changing or copying the message.
+	if !keys.auth.VerifyMsg(s.data, v.AuthOffset) {
 		return v3Verdict{result: collector.ResultAuthFailed, reason: "wrong digest", report: statWrongDigests}
 	}
 	if !cached {
@@ -126,7 +125,10 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 
 	if lvl == levelAuthPriv {
 		key := keys.privKey(u, v.EngineID)
-		plain, err := usm.Decrypt(u.priv, key, uint32(v.EngineBoots), uint32(v.EngineTime), v.PrivParams, v.Encrypted, s.plain[:0])
+		if key == nil {
+			return v3Verdict{result: collector.ResultDecryptFailed, reason: "no privacy key for this user", report: statDecryptionErrors}
+		}
+		plain, err := key.Decrypt(uint32(v.EngineBoots), uint32(v.EngineTime), v.PrivParams, v.Encrypted, s.plain[:0])
 		s.plain = plain
 		if err != nil {
 			return v3Verdict{result: collector.ResultDecryptFailed, reason: err.Error(), report: statDecryptionErrors}
@@ -164,7 +166,11 @@ func (pr *Processor) v3Reply(dst []byte, s *scratch, pdu snmp.PDUType, requestID
 	}
 	if priv {
 		h.Flags |= snmp.FlagPriv
-		ct, pp, err := usm.Encrypt(u.priv, keys.privKey(u, v.EngineID), uint32(h.Boots), uint32(h.Time), pr.salt(u.priv, h.Boots), s.scoped, s.cipher[:0])
+		key := keys.privKey(u, v.EngineID)
+		if key == nil {
+			return nil
+		}
+		ct, pp, err := key.Encrypt(uint32(h.Boots), uint32(h.Time), pr.salt(u.priv, h.Boots), s.scoped, s.cipher[:0])
 		if err != nil {
 			return nil
 		}
@@ -174,7 +180,7 @@ func (pr *Processor) v3Reply(dst []byte, s *scratch, pdu snmp.PDUType, requestID
 	}
 	out, macAt := snmp.AppendV3(dst, &h, data)
 	if auth {
-		s.mac = u.auth.AppendMAC(s.mac[:0], keys.auth, out)
+		s.mac = keys.auth.AppendMAC(s.mac[:0], out)
 		copy(out[macAt:], s.mac)
 	}
 	return out

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // PrivProtocol is a USM privacy protocol: the cipher that encrypts the
@@ -238,12 +239,13 @@ func aesIV(boots, time uint32, salt []byte) [aes.BlockSize]byte {
 // 3826 uses it: each block of keystream is the encryption of the previous
 // ciphertext block, the IV for the first. dst and src have the same length
 // and are the same slice or do not overlap. (crypto/cipher's CFB is
-// deprecated, and this allocates no stream.)
+// deprecated, and allocates a stream and two blocks per message.)
 func cfb128(block cipher.Block, iv *[aes.BlockSize]byte, dst, src []byte, decrypt bool) {
-	var ks [aes.BlockSize]byte
-	feedback := iv[:]
+	w := cfbBlocks.Get().(*[2 * aes.BlockSize]byte)
+	feedback, ks := w[:aes.BlockSize], w[aes.BlockSize:]
+	copy(feedback, iv[:])
 	for len(src) > 0 {
-		block.Encrypt(ks[:], feedback)
+		block.Encrypt(ks, feedback)
 		n := min(len(src), aes.BlockSize)
 		if decrypt {
 			// Save the ciphertext before dst (maybe src) is overwritten.
@@ -255,7 +257,16 @@ func cfb128(block cipher.Block, iv *[aes.BlockSize]byte, dst, src []byte, decryp
 		}
 		src, dst = src[n:], dst[n:]
 	}
+	clear(w[:])
+	cfbBlocks.Put(w)
 }
+
+// cfbBlocks holds cfb128's feedback and keystream blocks. Passed to
+// cipher.Block, an interface, they would escape to the heap: two
+// allocations per message, which the pool saves (BenchmarkPrivKeyDecrypt,
+// AES-128, 152 octets, medians of 8 runs alternating with the version
+// without the pool: 200 ns against 224, and no allocation against 2).
+var cfbBlocks = sync.Pool{New: func() any { return new([2 * aes.BlockSize]byte) }}
 
 // grow appends n octets to dst and returns the whole slice and the new
 // part (which, like append's, may hold old data).

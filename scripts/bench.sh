@@ -10,7 +10,10 @@
 # looks up names for v1 traps even with -n.
 #
 # Needs root, taskset, and Debian's snmptrapd. Usage: sudo scripts/bench.sh
-# Env: RATES (traps/s, 0 = flat out), SECONDS_PER_RATE, RECEIVERS.
+# Env: RATES (traps/s, 0 = flat out), SECONDS_PER_RATE, RECEIVERS,
+#      KIND (mix: v1/v2c; v3: SHA/AES-128 authPriv traps), SOCKETS (the
+#      exporter's --trap.udp.sockets; with more than 1 it is given both CPUs
+#      and the sender shares CPU 0 with it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${SNMPTRAP_BENCH_NETNS:-}" ]; then
@@ -21,6 +24,10 @@ ip link set lo up
 RATES=${RATES:-"5000 10000 25000 50000 100000 200000 400000 0"}
 RECEIVERS=${RECEIVERS:-"udpsink snmptrapd exporter"}
 SECS=${SECONDS_PER_RATE:-3}
+KIND=${KIND:-mix}
+SOCKETS=${SOCKETS:-1}
+RECV_CPUS=1
+[ "$SOCKETS" -gt 1 ] && RECV_CPUS=0,1
 PORT=10162
 tmp=$(mktemp -d)
 trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -28,8 +35,22 @@ trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/exporter" .
 go build -o "$tmp/trapgen" ./cmd/trapgen
 go build -o "$tmp/udpsink" ./cmd/udpsink
+# trapgen's v3 user: SHA/AES-128, engine ID 0x80001f8804 "trapgen".
+V3_USER=trapgen V3_AUTH=bench-auth-pass V3_PRIV=bench-priv-pass
+export SNMP_PERSISTENT_DIR="$tmp/snmp"
 cat >"$tmp/snmptrapd.conf" <<CONF
 disableAuthorization yes
+createUser -e 0x80001f88047472617067656e $V3_USER SHA $V3_AUTH AES $V3_PRIV
+CONF
+cat >"$tmp/exporter.yml" <<CONF
+auth:
+  users:
+    - username: $V3_USER
+      security_level: authPriv
+      auth_protocol: SHA
+      password: $V3_AUTH
+      priv_protocol: AES
+      priv_password: $V3_PRIV
 CONF
 
 # socket_drops PORT: sum of the drop counters of UDP sockets on PORT.
@@ -60,12 +81,14 @@ for receiver in $RECEIVERS; do
         taskset -c 1 snmptrapd -f -n -On -C -c "$tmp/snmptrapd.conf" -Lf "$tmp/traps.log" \
           -F "trap %b %N\n" udp:127.0.0.1:$PORT >/dev/null 2>&1 & pid=$! ;;
       exporter)
-        taskset -c 1 "$tmp/exporter" --trap.listen-address=udp://127.0.0.1:$PORT --trap.udp.sockets=1 \
+        taskset -c $RECV_CPUS "$tmp/exporter" --trap.listen-address=udp://127.0.0.1:$PORT --trap.udp.sockets=$SOCKETS \
+          --config.file="$tmp/exporter.yml" \
           --web.listen-address=127.0.0.1:19412 --storage.path="$tmp/data" >/dev/null 2>&1 & pid=$! ;;
     esac
     wait_port
     cpu0=$(cpu_seconds $pid)
-    sent_line=$(taskset -c 0 "$tmp/trapgen" --target 127.0.0.1:$PORT --kind mix --sources 16 \
+    sent_line=$(taskset -c 0 "$tmp/trapgen" --target 127.0.0.1:$PORT --kind "$KIND" --sources 16 \
+      --user $V3_USER --auth-pass $V3_AUTH --priv-pass $V3_PRIV \
       --rate "$rate" --count "$count" --duration $((SECS * 3))s)
     sleep 1 # let the receiver drain its buffer
     cpu1=$(cpu_seconds $pid); rss=$(rss_kib $pid); drops=$(socket_drops $PORT)

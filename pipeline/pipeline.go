@@ -101,7 +101,6 @@ type scratch struct {
 	data     []byte // the message as received
 	counters *collector.ListenerCounters
 	v3       v3ctx
-	whole    []byte // the message with its MAC zeroed
 	plain    []byte // the decrypted scoped PDU
 	scoped   []byte // an outgoing scoped PDU
 	cipher   []byte // its encryption
@@ -141,7 +140,6 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 				msg:    snmp.Message{Varbinds: make([]snmp.Varbind, 0, 32)},
 				oid:    make([]byte, 0, 64),
 				text:   make([]byte, 0, 128),
-				whole:  make([]byte, 0, scratchBufferSize),
 				plain:  make([]byte, 0, scratchBufferSize),
 				scoped: make([]byte, 0, scratchBufferSize),
 				cipher: make([]byte, 0, scratchBufferSize),

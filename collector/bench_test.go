@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"net/netip"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,7 +16,7 @@ import (
 func fillStore(n int) *Store {
 	s := NewStore(0, 0, nil)
 	for i := range n {
-		s.Observe(fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), "IF-MIB::linkDown", time.Time{})
+		s.Observe(netip.Addr{}, fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), "IF-MIB::linkDown", time.Time{})
 	}
 	return s
 }

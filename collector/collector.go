@@ -84,9 +84,9 @@ func NewExporter(store *Store, packets *Packets, listeners func() []ListenerStat
 		tcpOpen:       d("tcp_connections", "Open TCP connections.", "listener"),
 		tcpAccepted:   d("tcp_connections_accepted_total", "TCP connections accepted, including those closed at once for a connection limit.", "listener"),
 		tcpClosed:     d("tcp_connections_closed_total", "TCP connections closed, by reason.", "listener", "reason"),
-		seriesCount:   d("series", "Device × trap series in the store (the overflow series not included)."),
-		seriesLimit:   d("series_limit", "Maximum number of device × trap series in the store (0: no limit)."),
-		seriesDropped: d("series_dropped_total", "Series refused because the store was full (reason=\"limit\", counted per refused trap) or removed after their TTL (reason=\"expired\").", "reason"),
+		seriesCount:   d("series", "Series in the store: device × trap counters and rule-derived series (the overflow series not included)."),
+		seriesLimit:   d("series_limit", "Maximum number of series in the store (0: no limit)."),
+		seriesDropped: d("series_dropped_total", "Series refused or removed, by reason: the store was full (limit), the device had its most series (device_limit), the source made new series too fast (source_rate) -- counted per refused trap or update --, not updated within the TTL (expired), or the rule behind it was removed (rule_removed).", "reason"),
 	}
 }
 
@@ -106,9 +106,10 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(e.seriesCount, prometheus.GaugeValue, float64(e.store.Len()))
 	ch <- prometheus.MustNewConstMetric(e.seriesLimit, prometheus.GaugeValue, float64(e.store.Limit()))
-	limit, expired := e.store.Dropped()
-	ch <- prometheus.MustNewConstMetric(e.seriesDropped, prometheus.CounterValue, float64(limit), DropReasonLimit)
-	ch <- prometheus.MustNewConstMetric(e.seriesDropped, prometheus.CounterValue, float64(expired), DropReasonExpired)
+	dropped := e.store.Dropped()
+	for _, r := range []string{DropReasonLimit, DropReasonDeviceLimit, DropReasonSourceRate, DropReasonExpired, DropReasonRuleRemoved} {
+		ch <- prometheus.MustNewConstMetric(e.seriesDropped, prometheus.CounterValue, float64(dropped[r]), r)
+	}
 
 	ch <- prometheus.MustNewConstMetric(e.untranslated, prometheus.CounterValue, float64(e.packets.UntranslatedCount()))
 	for _, l := range e.packets.all() {

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"net/netip"
 	"bytes"
 	"flag"
 	"os"
@@ -17,10 +18,10 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 func TestExporterGolden(t *testing.T) {
 	clk := newClock()
 	store := NewStore(2, 24*time.Hour, clk.Now)
-	store.Observe("192.0.2.1", "IF-MIB::linkDown", time.Time{})
-	store.Observe("192.0.2.1", "IF-MIB::linkDown", time.Time{})
-	store.Observe("192.0.2.2", "1.3.6.1.4.1.45.1.6.2.4.0.4", time.Time{})
-	store.Observe("192.0.2.3", "IF-MIB::linkUp", time.Time{}) // overflows
+	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
+	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
+	store.Observe(netip.Addr{}, "192.0.2.2", "1.3.6.1.4.1.45.1.6.2.4.0.4", time.Time{})
+	store.Observe(netip.Addr{}, "192.0.2.3", "IF-MIB::linkUp", time.Time{}) // overflows
 
 	packets := NewPackets()
 	udp := packets.Listener("udp://:162")

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"net/netip"
 	"bytes"
 	"compress/gzip"
 	"errors"
@@ -61,17 +62,17 @@ func awkwardStore() *Store {
 	clk := newClock()
 	s := NewStore(8, 0, clk.Now)
 	at := func(sec int64, nsec int64) time.Time { return time.Unix(sec, nsec) }
-	s.Observe(`back\slash`, "IF-MIB::linkDown", at(1_700_000_000, 123_456_789))
-	s.Observe(`quo"te`, "IF-MIB::linkUp", at(1_700_000_001, 0))
-	s.Observe("new\nline", "1.3.6.1.4.1.45.1.6.2.4.0.4", at(0, 1))
-	s.Observe("gerät-ü", `a\"b`+"\n", at(1, 0))
+	s.Observe(netip.Addr{}, `back\slash`, "IF-MIB::linkDown", at(1_700_000_000, 123_456_789))
+	s.Observe(netip.Addr{}, `quo"te`, "IF-MIB::linkUp", at(1_700_000_001, 0))
+	s.Observe(netip.Addr{}, "new\nline", "1.3.6.1.4.1.45.1.6.2.4.0.4", at(0, 1))
+	s.Observe(netip.Addr{}, "gerät-ü", `a\"b`+"\n", at(1, 0))
 	for range 1_234_567 % 1000 {
-		s.Observe("192.0.2.1", "IF-MIB::linkDown", at(1_764_000_000, 999_999_999))
+		s.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", at(1_764_000_000, 999_999_999))
 	}
-	s.Observe("192.0.2.10", "IF-MIB::linkDown", at(-5, 0))
-	s.Observe("192.0.2.9", "IF-MIB::linkDown", at(1_764_000_000, 500_000_000))
-	s.Observe("", "", at(2_000_000_000, 1))
-	s.Observe("overflow", "x", at(1_700_000_002, 0)) // the ninth: overflows
+	s.Observe(netip.Addr{}, "192.0.2.10", "IF-MIB::linkDown", at(-5, 0))
+	s.Observe(netip.Addr{}, "192.0.2.9", "IF-MIB::linkDown", at(1_764_000_000, 500_000_000))
+	s.Observe(netip.Addr{}, "", "", at(2_000_000_000, 1))
+	s.Observe(netip.Addr{}, "overflow", "x", at(1_700_000_002, 0)) // the ninth: overflows
 	// A count that formats with an exponent.
 	sr := s.series[Key{Device: "192.0.2.9", Trap: "IF-MIB::linkDown"}]
 	sr.count.Store(12_345_678_901)
@@ -231,7 +232,7 @@ func TestHandlerInFlightLimit(t *testing.T) {
 func TestHandlerExpiresFirst(t *testing.T) {
 	clk := newClock()
 	store := NewStore(0, time.Hour, clk.Now)
-	store.Observe("192.0.2.1", "IF-MIB::linkDown", time.Time{})
+	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
 	reg := prometheus.NewPedanticRegistry()
 	reg.MustRegister(NewExporter(store, NewPackets(), nil))
 	h := NewHandler(reg, store, HandlerOpts{})
@@ -285,7 +286,7 @@ func TestHandlerWhileObserving(t *testing.T) {
 				return
 			default:
 			}
-			store.Observe(fmt.Sprintf("192.0.2.%d", i%700), "IF-MIB::linkDown", time.Time{})
+			store.Observe(netip.Addr{}, fmt.Sprintf("192.0.2.%d", i%700), "IF-MIB::linkDown", time.Time{})
 		}
 	}()
 	for range 50 {

@@ -8,6 +8,7 @@
 package collector
 
 import (
+	"net/netip"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -20,9 +21,22 @@ const OverflowLabel = "_other"
 
 // Reasons for snmptrap_series_dropped_total.
 const (
-	DropReasonLimit   = "limit"
-	DropReasonExpired = "expired"
+	DropReasonLimit       = "limit"        // the store was full
+	DropReasonDeviceLimit = "device_limit" // the device had its maximum of series
+	DropReasonSourceRate  = "source_rate"  // the source made new series too fast
+	DropReasonExpired     = "expired"      // not updated within its TTL
+	DropReasonRuleRemoved = "rule_removed" // its rule is gone from the configuration
 )
+
+// Limits bound the store beyond its overall cap.
+type Limits struct {
+	// PerDevice is the most series one device may have (trap counters and
+	// rule-derived series together); 0: no limit.
+	PerDevice int
+	// NewPerSourcePerMinute is how many new series one source address may
+	// make per minute (a token bucket with that burst); 0: no limit.
+	NewPerSourcePerMinute int
+}
 
 // Key identifies one device × trap series.
 type Key struct {
@@ -41,16 +55,24 @@ type series struct {
 // that lives outside the limit, so the sum over all series always equals the
 // number of traps observed. It is safe for concurrent use.
 type Store struct {
-	now   func() time.Time
-	limit int
-	ttl   time.Duration
+	now    func() time.Time
+	limit  int
+	ttl    time.Duration
+	limits Limits
 
-	mu     sync.RWMutex
-	series map[Key]*series
+	mu        sync.RWMutex
+	series    map[Key]*series
+	derived   map[dkey]*dseries
+	families  map[string]*Family
+	perDevice map[string]int // series per device, both kinds
+	sources   *sourceBuckets
 
-	overflow       series
-	droppedLimit   atomic.Uint64
-	droppedExpired atomic.Uint64
+	overflow           series
+	droppedLimit       atomic.Uint64
+	droppedDeviceLimit atomic.Uint64
+	droppedSourceRate  atomic.Uint64
+	droppedExpired     atomic.Uint64
+	droppedRemoved     atomic.Uint64
 }
 
 // NewStore returns a store that holds at most limit series (limit <= 0 means
@@ -61,11 +83,60 @@ func NewStore(limit int, ttl time.Duration, now func() time.Time) *Store {
 		now = time.Now
 	}
 	return &Store{
-		now:    now,
-		limit:  limit,
-		ttl:    ttl,
-		series: make(map[Key]*series),
+		now:       now,
+		limit:     limit,
+		ttl:       ttl,
+		series:    make(map[Key]*series),
+		derived:   make(map[dkey]*dseries),
+		families:  make(map[string]*Family),
+		perDevice: make(map[string]int),
+		sources:   newSourceBuckets(maxSourceBuckets),
 	}
+}
+
+// SetLimits sets the per-device and per-source limits. Series already in
+// the store stay.
+func (s *Store) SetLimits(l Limits) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limits = l
+}
+
+// admitNew applies the limits to a new series of device from src and
+// counts a refusal. Called with s.mu held for writing.
+func (s *Store) admitNew(src netip.Addr, device string, at time.Time) bool {
+	switch {
+	case s.limit > 0 && len(s.series)+len(s.derived) >= s.limit:
+		s.droppedLimit.Add(1)
+	case s.limits.PerDevice > 0 && s.perDevice[device] >= s.limits.PerDevice:
+		s.droppedDeviceLimit.Add(1)
+	case s.limits.NewPerSourcePerMinute > 0 && !s.sources.allow(src, s.limits.NewPerSourcePerMinute, at):
+		s.droppedSourceRate.Add(1)
+	default:
+		return true
+	}
+	return false
+}
+
+// forget takes one series off device's count; called with s.mu held.
+func (s *Store) forget(device string) {
+	if n := s.perDevice[device] - 1; n > 0 {
+		s.perDevice[device] = n
+	} else {
+		delete(s.perDevice, device)
+	}
+}
+
+// Devices returns the devices that have series in the store, sorted.
+func (s *Store) Devices() []string {
+	s.mu.RLock()
+	out := make([]string, 0, len(s.perDevice))
+	for d := range s.perDevice {
+		out = append(out, d)
+	}
+	s.mu.RUnlock()
+	sort.Strings(out)
+	return out
 }
 
 // Limit returns the configured series cap (0 when unlimited).
@@ -76,13 +147,14 @@ func (s *Store) Limit() int {
 	return s.limit
 }
 
-// Observe counts one trap from device of type trap, received at the given
-// time (zero: the store's clock). It reports false when the store was full
-// and the trap went to the overflow series instead.
+// Observe counts one trap from device of type trap, received from src at
+// the given time (zero: the store's clock). It reports false when a limit
+// refused a new series and the trap went to the overflow series instead,
+// so that the sum over all series stays the number of traps observed.
 //
 // The time comes from the caller because the receiver reads the clock once
 // per batch of datagrams: time.Now was 11 % of the per-trap profile.
-func (s *Store) Observe(device, trap string, at time.Time) bool {
+func (s *Store) Observe(src netip.Addr, device, trap string, at time.Time) bool {
 	if at.IsZero() {
 		at = s.now()
 	}
@@ -108,8 +180,7 @@ func (s *Store) Observe(device, trap string, at time.Time) bool {
 		sr.last.Store(ts)
 		return true
 	}
-	if s.limit > 0 && len(s.series) >= s.limit {
-		s.droppedLimit.Add(1)
+	if !s.admitNew(src, device, at) {
 		s.overflow.count.Add(1)
 		s.overflow.last.Store(ts)
 		return false
@@ -119,27 +190,32 @@ func (s *Store) Observe(device, trap string, at time.Time) bool {
 	sr.count.Store(1)
 	sr.last.Store(ts)
 	s.series[k] = sr
+	s.perDevice[device]++
 	return true
 }
 
-// Expire removes every series not updated for the store's ttl and returns how
-// many it removed. The overflow series never expires: it holds counts of
-// traps whose series were refused, and deleting it would hide them.
+// Expire removes every trap series not updated for the store's ttl and
+// every rule-derived series past its family's TTL, and returns how many it
+// removed. The overflow series never expires: it holds counts of traps
+// whose series were refused, and deleting it would hide them.
 func (s *Store) Expire() int {
-	if s.ttl <= 0 {
-		return 0
-	}
-	cutoff := s.now().Add(-s.ttl).UnixNano()
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
-	for k, sr := range s.series {
-		if sr.last.Load() < cutoff {
-			delete(s.series, k)
-			n++
+	if s.ttl > 0 {
+		cutoff := now.Add(-s.ttl).UnixNano()
+		for k, sr := range s.series {
+			if sr.last.Load() < cutoff {
+				delete(s.series, k)
+				s.forget(k.Device)
+				n++
+			}
 		}
 	}
+	n += s.expireDerived(now)
 	s.droppedExpired.Add(uint64(n))
+	s.sources.expire(now)
 	return n
 }
 
@@ -175,16 +251,77 @@ func (s *Store) Snapshot() []Sample {
 	return out
 }
 
-// Len returns the number of series in the store, not counting the overflow
-// series.
+// Len returns the number of series in the store, trap counters and
+// rule-derived series, not counting the overflow series.
 func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.series)
+	return len(s.series) + len(s.derived)
 }
 
-// Dropped returns how many series were refused for the limit and how many
-// were removed by expiry.
-func (s *Store) Dropped() (limit, expired uint64) {
-	return s.droppedLimit.Load(), s.droppedExpired.Load()
+// Dropped returns how many series were refused or removed, by reason
+// (the DropReason constants).
+func (s *Store) Dropped() map[string]uint64 {
+	return map[string]uint64{
+		DropReasonLimit:       s.droppedLimit.Load(),
+		DropReasonDeviceLimit: s.droppedDeviceLimit.Load(),
+		DropReasonSourceRate:  s.droppedSourceRate.Load(),
+		DropReasonExpired:     s.droppedExpired.Load(),
+		DropReasonRuleRemoved: s.droppedRemoved.Load(),
+	}
+}
+
+// maxSourceBuckets bounds the per-source new-series buckets. Past it the
+// oldest are forgotten early, which only gives those sources a full bucket
+// again; the store's cap still holds.
+const maxSourceBuckets = 10000
+
+// sourceBuckets is a token bucket of new series per source address.
+// Guarded by the store's lock.
+type sourceBuckets struct {
+	max int
+	m   map[netip.Addr]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newSourceBuckets(max int) *sourceBuckets {
+	return &sourceBuckets{max: max, m: make(map[netip.Addr]*bucket)}
+}
+
+// allow takes a token from src's bucket, which refills at perMinute per
+// minute up to perMinute.
+func (b *sourceBuckets) allow(src netip.Addr, perMinute int, now time.Time) bool {
+	bk := b.m[src]
+	if bk == nil {
+		if len(b.m) >= b.max {
+			b.expire(now)
+			if len(b.m) >= b.max {
+				clear(b.m)
+			}
+		}
+		bk = &bucket{tokens: float64(perMinute), last: now}
+		b.m[src] = bk
+	}
+	if dt := now.Sub(bk.last); dt > 0 {
+		bk.tokens = min(float64(perMinute), bk.tokens+dt.Minutes()*float64(perMinute))
+		bk.last = now
+	}
+	if bk.tokens < 1 {
+		return false
+	}
+	bk.tokens--
+	return true
+}
+
+// expire forgets buckets that have been full again for a while.
+func (b *sourceBuckets) expire(now time.Time) {
+	for src, bk := range b.m {
+		if now.Sub(bk.last) > 2*time.Minute {
+			delete(b.m, src)
+		}
+	}
 }

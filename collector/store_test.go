@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -37,10 +38,10 @@ func total(samples []Sample) uint64 {
 func TestStoreCountsAndTimestamps(t *testing.T) {
 	clk := newClock()
 	s := NewStore(10, 0, clk.Now)
-	s.Observe("10.0.0.1", "IF-MIB::linkDown", time.Time{})
+	s.Observe(netip.Addr{}, "10.0.0.1", "IF-MIB::linkDown", time.Time{})
 	clk.Add(time.Second)
-	s.Observe("10.0.0.1", "IF-MIB::linkDown", time.Time{})
-	s.Observe("10.0.0.2", "IF-MIB::linkUp", time.Time{})
+	s.Observe(netip.Addr{}, "10.0.0.1", "IF-MIB::linkDown", time.Time{})
+	s.Observe(netip.Addr{}, "10.0.0.2", "IF-MIB::linkUp", time.Time{})
 
 	got := s.Snapshot()
 	want := []Sample{
@@ -67,7 +68,7 @@ func TestStoreLimitKeepsTotalsExact(t *testing.T) {
 	const n = 100
 	for i := range n {
 		dev := string(rune('a' + i%10))
-		s.Observe(dev, "trap", time.Time{})
+		s.Observe(netip.Addr{}, dev, "trap", time.Time{})
 	}
 	snap := s.Snapshot()
 	if got := total(snap); got != n {
@@ -84,11 +85,11 @@ func TestStoreLimitKeepsTotalsExact(t *testing.T) {
 	if last.Count != 70 {
 		t.Errorf("overflow count = %d, want 70", last.Count)
 	}
-	if limit, expired := s.Dropped(); limit != 70 || expired != 0 {
-		t.Errorf("Dropped() = %d, %d; want 70, 0", limit, expired)
+	if d := s.Dropped(); d[DropReasonLimit] != 70 || d[DropReasonExpired] != 0 {
+		t.Errorf("Dropped() = %v; want limit 70, expired 0", d)
 	}
 	// A series already in the store keeps counting when the store is full.
-	if !s.Observe("a", "trap", time.Time{}) {
+	if !s.Observe(netip.Addr{}, "a", "trap", time.Time{}) {
 		t.Error("Observe on an existing series reported overflow")
 	}
 }
@@ -96,7 +97,7 @@ func TestStoreLimitKeepsTotalsExact(t *testing.T) {
 func TestStoreNoLimit(t *testing.T) {
 	s := NewStore(0, 0, nil)
 	for i := range 1000 {
-		s.Observe(string(rune(i)), "t", time.Time{})
+		s.Observe(netip.Addr{}, string(rune(i)), "t", time.Time{})
 	}
 	if s.Len() != 1000 || s.Limit() != 0 {
 		t.Errorf("Len() = %d, Limit() = %d; want 1000, 0", s.Len(), s.Limit())
@@ -106,9 +107,9 @@ func TestStoreNoLimit(t *testing.T) {
 func TestStoreExpiry(t *testing.T) {
 	clk := newClock()
 	s := NewStore(10, time.Hour, clk.Now)
-	s.Observe("old", "t", time.Time{})
+	s.Observe(netip.Addr{}, "old", "t", time.Time{})
 	clk.Add(30 * time.Minute)
-	s.Observe("new", "t", time.Time{})
+	s.Observe(netip.Addr{}, "new", "t", time.Time{})
 	clk.Add(31 * time.Minute) // "old" is 61 minutes old, "new" 31.
 
 	if n := s.Expire(); n != 1 {
@@ -118,12 +119,12 @@ func TestStoreExpiry(t *testing.T) {
 	if len(snap) != 1 || snap[0].Device != "new" {
 		t.Fatalf("after expiry: %+v, want only the \"new\" series", snap)
 	}
-	if _, expired := s.Dropped(); expired != 1 {
+	if expired := s.Dropped()[DropReasonExpired]; expired != 1 {
 		t.Errorf("expired = %d, want 1", expired)
 	}
 	// An expired series starts again from zero: its old count is gone,
 	// not folded into anything else.
-	s.Observe("old", "t", time.Time{})
+	s.Observe(netip.Addr{}, "old", "t", time.Time{})
 	for _, x := range s.Snapshot() {
 		if x.Device == "old" && x.Count != 1 {
 			t.Errorf("re-created series count = %d, want 1", x.Count)
@@ -134,8 +135,8 @@ func TestStoreExpiry(t *testing.T) {
 func TestStoreExpiryKeepsOverflow(t *testing.T) {
 	clk := newClock()
 	s := NewStore(1, time.Minute, clk.Now)
-	s.Observe("a", "t", time.Time{})
-	s.Observe("b", "t", time.Time{}) // overflows
+	s.Observe(netip.Addr{}, "a", "t", time.Time{})
+	s.Observe(netip.Addr{}, "b", "t", time.Time{}) // overflows
 	clk.Add(time.Hour)
 	s.Expire()
 	snap := s.Snapshot()
@@ -153,7 +154,7 @@ func TestStoreConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range per {
-				s.Observe(string(rune('A'+(i+w)%100)), "t", time.Time{})
+				s.Observe(netip.Addr{}, string(rune('A'+(i+w)%100)), "t", time.Time{})
 				if i%500 == 0 {
 					s.Snapshot()
 					s.Expire()
@@ -187,14 +188,14 @@ func TestStoreExpireDuringObserve(t *testing.T) {
 	}()
 	const n = 20000
 	for i := range n {
-		s.Observe(string(rune(i%2000)), "t", time.Time{})
+		s.Observe(netip.Addr{}, string(rune(i%2000)), "t", time.Time{})
 	}
 	close(stop)
 	wg.Wait()
 	if got := total(s.Snapshot()); got != n {
 		t.Fatalf("sum over series = %d, want %d", got, n)
 	}
-	if _, expired := s.Dropped(); expired != 0 {
+	if expired := s.Dropped()[DropReasonExpired]; expired != 0 {
 		t.Fatalf("%d fresh series expired", expired)
 	}
 }

@@ -46,6 +46,15 @@ type Config struct {
 	// --storage.path.
 	EngineID string `yaml:"engine_id,omitempty"`
 	Auth     Auth   `yaml:"auth"`
+	// Devices is the inventory: names and labels for source addresses.
+	Devices []Device `yaml:"devices,omitempty"`
+	// Relays are trusted forwarders: a trap from one of them names its
+	// device in snmpTrapAddress.0 or the v1 agent-addr.
+	Relays []Source `yaml:"relays,omitempty"`
+	// Rules derive gauges and state series from traps.
+	Rules []Rule `yaml:"rules,omitempty"`
+	// BuiltinRules turns the built-in rules off one by one.
+	BuiltinRules BuiltinRules `yaml:"builtin_rules,omitempty"`
 }
 
 // Auth says who may send traps.
@@ -278,7 +287,10 @@ func (c *Config) validate() error {
 			return fmt.Errorf("auth.communities[%d] is empty", i)
 		}
 	}
-	return nil
+	if err := c.validateDevices(); err != nil {
+		return err
+	}
+	return c.validateRules()
 }
 
 // yamlValue matches the value the YAML library quotes in a type error

@@ -290,7 +290,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	if !tl.named {
 		pr.packets.Untranslated()
 	}
-	pr.store.Observe(device, trap, p.Received)
+	pr.store.Observe(p.Source.Addr(), device, trap, p.Received)
 	c.Inc(v, collector.ResultAccepted)
 	if pr.debug {
 		level.Debug(pr.logger).Log("msg", "trap received", "listener", p.Listener, "source", p.Source,

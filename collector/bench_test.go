@@ -1,10 +1,10 @@
 package collector
 
 import (
-	"net/netip"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"runtime"
 	"testing"
 	"time"

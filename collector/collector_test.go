@@ -1,9 +1,9 @@
 package collector
 
 import (
-	"net/netip"
 	"bytes"
 	"flag"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"testing"

@@ -1,7 +1,6 @@
 package collector
 
 import (
-	"net/netip"
 	"bytes"
 	"compress/gzip"
 	"errors"
@@ -9,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"net/netip"
 	"sync"
 	"sync/atomic"
 
@@ -116,14 +115,6 @@ func lookupBytes[V any](in *interner[string, V], b []byte) (V, bool) {
 		in.missed()
 	}
 	return v, ok
-}
-
-// deviceLabel returns the `device` label of a source address.
-func (pr *Processor) deviceLabel(a netip.Addr) string {
-	if s, ok := pr.devices.lookup(a); ok {
-		return s
-	}
-	return pr.devices.store(a, a.String())
 }
 
 // trapLabel is the `trap` label of a trap OID and whether a MIB named it.

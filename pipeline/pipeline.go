@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/go-kit/log/level"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
@@ -49,6 +49,9 @@ type Options struct {
 	// Security says who may send; nil accepts v1/v2c from anyone and no
 	// SNMPv3 users. SetSecurity replaces it on reload.
 	Security *Security
+	// Inventory names devices and says which sources are relays; nil: no
+	// names, no relays. SetInventory replaces it.
+	Inventory *Inventory
 	// Names translates trap OIDs; nil leaves them numeric. SetNames
 	// replaces it.
 	Names Names
@@ -78,7 +81,7 @@ type Processor struct {
 
 	security    atomic.Pointer[Security]
 	names       atomic.Pointer[translation]
-	devices     *interner[netip.Addr, string]
+	inventory   atomic.Pointer[Inventory]
 	engine      *engine.Engine
 	keys        *keyCache
 	times       *timeliness
@@ -132,7 +135,6 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 		keys:    newKeyCache(maxKeyCache),
 		times:   newTimeliness(maxEngines, maxSeenPerEngine, engineStateTTL),
 		limiter: newReplyLimiter(replyRate, replyBurst, maxReplySources),
-		devices: newInterner[netip.Addr, string](maxInterned),
 		// Listener names are few and fixed; the bound is never reached.
 		counters: newInterner[string, *collector.ListenerCounters](maxInterned),
 		scratch: sync.Pool{New: func() any {
@@ -153,6 +155,10 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 	}
 	pr.security.Store(sec)
 	pr.SetNames(opts.Names)
+	if opts.Inventory == nil {
+		opts.Inventory = NewInventory(&config.Config{})
+	}
+	pr.SetInventory(opts.Inventory)
 	// A random start keeps salts from repeating across restarts
 	// (RFC 3826 §3.1.2.1).
 	var seed [8]byte
@@ -164,6 +170,15 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 // SetSecurity swaps in a new auth configuration (on reload). Messages being
 // handled finish with the one they started with.
 func (pr *Processor) SetSecurity(s *Security) { pr.security.Store(s) }
+
+// SetInventory swaps in a new device inventory (on reload).
+func (pr *Processor) SetInventory(inv *Inventory) { pr.inventory.Store(inv) }
+
+// DeviceInfo returns the snmptrap_device_info series of the current
+// inventory for the devices seen.
+func (pr *Processor) DeviceInfo(seen []string) []collector.DeviceInfo {
+	return pr.inventory.Load().Info(seen)
+}
 
 func (pr *Processor) listener(name string) *collector.ListenerCounters {
 	if c, ok := pr.counters.lookup(name); ok {
@@ -285,7 +300,8 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		return pr.ack(reply, s, p)
 	}
 
-	device := pr.deviceLabel(p.Source.Addr())
+	inv := pr.inventory.Load()
+	device := inv.label(inv.address(p.Source.Addr(), m))
 	trap := tl.label
 	if !tl.named {
 		pr.packets.Untranslated()

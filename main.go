@@ -69,7 +69,9 @@ func run(args []string) int {
 		webConfig     = kingpinflag.AddFlags(app, ":9412")
 		metricsPath   = app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").String()
 		listen        = app.Flag("trap.listen-address", "Address to receive traps on, as udp://host:port or tcp://host:port (IPv6 hosts in brackets). Repeatable; giving it replaces the defaults.").Default("udp://:162", "udp://:412", "tcp://:412").Strings()
-		maxSeries     = app.Flag("trap.max-series", "Maximum number of device × trap series kept; traps beyond it are counted under device=\"_other\", trap=\"_other\". 0 means no limit.").Default("100000").Int()
+		maxSeries     = app.Flag("trap.max-series", "Maximum number of series kept (device × trap counters and rule-derived series together); traps beyond it are counted under device=\"_other\", trap=\"_other\". 0 means no limit.").Default("100000").Int()
+		maxPerDevice  = app.Flag("trap.max-series-per-device", "Maximum number of series one device may have; 0 means no limit.").Default("10000").Int()
+		newPerSource  = app.Flag("trap.new-series-per-source", "New series one source address may make per minute (a burst of as many is allowed); 0 means no limit.").Default("6000").Int()
 		seriesTTL     = model.Duration(7 * 24 * time.Hour)
 		maxMessage    = app.Flag("trap.max-message-size", "Largest TCP message accepted, in bytes; a larger one closes its connection.").Default("65535").Int()
 		recvBuffer    = app.Flag("trap.receive-buffer-size", "UDP socket receive buffer to ask the kernel for (the granted size is exported as snmptrap_receive_buffer_bytes). 0 keeps the system default.").Default("4MiB").Bytes()
@@ -152,6 +154,7 @@ func run(args []string) int {
 	}
 
 	store := collector.NewStore(*maxSeries, time.Duration(seriesTTL), nil)
+	store.SetLimits(collector.Limits{PerDevice: *maxPerDevice, NewPerSourcePerMinute: *newPerSource})
 	packets := collector.NewPackets()
 	// Names come first: the listeners and /metrics start only once the
 	// MIBs are loaded (or their time bound has passed).
@@ -159,7 +162,8 @@ func run(args []string) int {
 	if err != nil {
 		level.Warn(logger).Log("msg", "going on with the built-in MIB names only")
 	}
-	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug", Security: sec, Engine: eng, Names: names})
+	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug", Security: sec, Engine: eng, Names: names,
+		Inventory: pipeline.NewInventory(cfg)})
 	cm.proc, cm.mibs = proc, mm
 
 	opts := receiver.Options{
@@ -198,6 +202,7 @@ func run(args []string) int {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(store, packets, func() []collector.ListenerStats { return listenerStats(listeners) }),
+		collector.NewDerivedCollector(store, proc.DeviceInfo),
 		engineErrors,
 		engineInfo(eng),
 	)

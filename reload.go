@@ -92,6 +92,7 @@ func (cm *configManager) reload() error {
 		level.Warn(cm.logger).Log("msg", "engine_id changed: it takes effect at the next start")
 	}
 	cm.proc.SetSecurity(sec)
+	cm.proc.SetInventory(pipeline.NewInventory(c))
 	cm.current.Store(c)
 	// MIB files may have changed too. A load that fails as a whole keeps
 	// the names in use, so labels do not fall back to numeric OIDs.
@@ -105,7 +106,8 @@ func (cm *configManager) reload() error {
 	cm.lastOK.Set(1)
 	cm.lastSuccess.SetToCurrentTime()
 	level.Info(cm.logger).Log("msg", "configuration reloaded", "file", cm.path,
-		"users", len(c.Auth.Users), "communities", len(c.Auth.Communities), "sources", len(c.Auth.Sources))
+		"users", len(c.Auth.Users), "communities", len(c.Auth.Communities), "sources", len(c.Auth.Sources),
+		"devices", len(c.Devices), "relays", len(c.Relays))
 	return nil
 }
 

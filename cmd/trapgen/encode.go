@@ -121,9 +121,19 @@ func localize(p v3Params) v3Keys {
 	}
 }
 
+// v3PerEngineSecond is how many v3 messages share one engineTime value.
+// A real agent's engineTime moves on every second and it sends far fewer
+// traps than this in one; pre-encoded with a single engineTime, a run of
+// millions would look to a receiver like one engine-second holding more
+// messages than its replay memory keeps (the exporter's keeps 50,000 per
+// engine), and be refused as possible replays after that.
+const v3PerEngineSecond = 20000
+
 // encodeV3 builds the i-th v3 authPriv SNMPv2-Trap (msgID and request-id
-// i+1, salt i+1), as an agent whose engine is engineID would.
+// i+1, salt i+1), as an agent whose engine is engineID would, its
+// engineTime one second later every v3PerEngineSecond messages.
 func encodeV3(p v3Params, k v3Keys, i int) ([]byte, error) {
+	p.time += int32(i / v3PerEngineSecond)
 	n, up, uptime := template(i)
 	id := int32(i + 1)
 	scoped := snmp.AppendScopedPDU(nil, engineID, nil, snmp.PDUTrapV2, id, 0, 0, v2Varbinds(n, up, uptime))

@@ -83,12 +83,13 @@ func run(args []string) int {
 		tcpMsgTimeout = app.Flag("trap.tcp.message-timeout", "Close a TCP connection that takes longer than this to send one message once it has begun.").Default("30s").Duration()
 		configFile    = app.Flag("config.file", "YAML configuration: communities, source allow-list, SNMPv3 users. Without it, v1/v2c traps are accepted from anyone and no SNMPv3 users exist.").Default("").String()
 		configCheck   = app.Flag("config.check", "Check --config.file and exit: 0 when it is valid, 1 with the error otherwise.").Bool()
-		storagePath   = app.Flag("storage.path", "Directory for state that survives restarts (the SNMP engine ID and engineBoots), relative to the working directory.").Default("data/").String()
+		storagePath   = app.Flag("storage.path", "Directory for state that survives restarts (the SNMP engine ID and engineBoots, the snapshot of the series), relative to the working directory.").Default("data/").String()
 		logLevel      = app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").Enum("debug", "info", "warn", "error")
 		logFormat     = app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").Enum("logfmt", "json")
 	)
 	mibDirs := app.Flag("mib.dir", "Directory of MIB files to load at start and on reload, beside the built-in ones (repeatable). Their names override the built-in ones.").Strings()
 	mibTimeout := app.Flag("mib.load-timeout", "Give up loading --mib.dir after this long and go on with the names loaded so far.").Default("30s").Duration()
+	snapshotInterval := app.Flag("storage.snapshot-interval", "Save the series (counters, last-seen times, rule state) under --storage.path this often, and at shutdown; restored at start. 0 saves at shutdown only.").Default("5s").Duration()
 	app.Command("serve", "Run the exporter (the default).").Default()
 	translateCmd := app.Command("translate", "Print what OIDs resolve to, with the built-in MIBs and --mib.dir, and exit.")
 	translateOIDs := translateCmd.Arg("oid", "Dotted OIDs.").Required().Strings()
@@ -137,6 +138,10 @@ func run(args []string) int {
 	}
 	if *batchSize < 1 || *batchSize > maxBatchSize {
 		level.Error(logger).Log("msg", fmt.Sprintf("--trap.read-batch-size must be between 1 and %d, got %d", maxBatchSize, *batchSize))
+		return 2
+	}
+	if *snapshotInterval < 0 {
+		level.Error(logger).Log("msg", fmt.Sprintf("--storage.snapshot-interval must not be negative, got %s", *snapshotInterval))
 		return 2
 	}
 	level.Info(logger).Log("msg", "starting "+program, "version", version.Info())
@@ -195,6 +200,11 @@ func run(args []string) int {
 		// rate() and increase() see its first message.
 		packets.Listener(addr)
 	}
+	// After the rule families are set on the store (a restored series of
+	// any other family is left out), before traps are read and /metrics
+	// is served.
+	snap := newSnapshotter(store, *storagePath, *snapshotInterval, logger)
+	snap.restore()
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
@@ -208,6 +218,7 @@ func run(args []string) int {
 	)
 	reg.MustRegister(cm.collectors()...)
 	reg.MustRegister(mm.collectors()...)
+	reg.MustRegister(snap.collectors()...)
 	metrics := collector.NewHandler(reg, store, collector.HandlerOpts{
 		ErrorLog:          promhttpLogger{logger},
 		EnableOpenMetrics: true,
@@ -247,6 +258,7 @@ func run(args []string) int {
 			}
 		}()
 	}
+	go snap.run(ctx)
 	ready.Store(true)
 
 	code := 0
@@ -263,6 +275,7 @@ func run(args []string) int {
 	ready.Store(false)
 	cancel()
 	wg.Wait()
+	snap.final() // the listeners have stopped: nothing counts after it
 	shutdownCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+)
+
+// snapshotter keeps the store's series across restarts in
+// --storage.path/snapshot.jsonl (format: collector/snapshot.go): restored
+// at start, saved every interval and at shutdown. No problem with the file
+// is fatal: a bad snapshot is set aside and the exporter starts empty; a
+// failed save is counted, logged when the state changes, and tried again
+// at the next interval.
+type snapshotter struct {
+	store    *collector.Store
+	path     string
+	interval time.Duration // 0: only at shutdown
+	logger   log.Logger
+	now      func() time.Time
+
+	snapshots       prometheus.Counter
+	failures        prometheus.Counter
+	lastSuccess     prometheus.Gauge
+	size            prometheus.Gauge
+	duration        prometheus.Gauge
+	restoreFailures prometheus.Counter
+	restored        *prometheus.GaugeVec
+
+	mu      sync.Mutex // one save at a time
+	buf     []byte
+	saved   collector.SnapshotInfo
+	savedAt fileStamp // the file as this process last wrote it
+	failing bool
+	done    chan struct{}
+}
+
+// fileStamp tells whether the file is still the one last written.
+type fileStamp struct {
+	size    int64
+	modTime time.Time
+}
+
+func newSnapshotter(store *collector.Store, dir string, interval time.Duration, logger log.Logger) *snapshotter {
+	return &snapshotter{
+		store:    store,
+		path:     filepath.Join(dir, collector.SnapshotFileName),
+		interval: interval,
+		logger:   logger,
+		now:      time.Now,
+		done:     make(chan struct{}),
+		snapshots: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "snmptrap_storage_snapshots_total",
+			Help: "Snapshots of the series store saved under --storage.path (an unchanged store is not rewritten, but counts).",
+		}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "snmptrap_storage_snapshot_failures_total",
+			Help: "Snapshots of the series store that could not be saved (disk full, read-only, …); tried again at the next interval.",
+		}),
+		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "snmptrap_storage_last_snapshot_timestamp_seconds",
+			Help: "Unix time of the last successful snapshot of the series store.",
+		}),
+		size: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "snmptrap_storage_snapshot_size_bytes",
+			Help: "Size of the last successful snapshot.",
+		}),
+		duration: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "snmptrap_storage_snapshot_duration_seconds",
+			Help: "How long the last successful snapshot took, encoding and writing.",
+		}),
+		restoreFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "snmptrap_storage_restore_failures_total",
+			Help: "Snapshots that could not be restored at start (corrupt or unreadable; the file is set aside as <name>.corrupt-<unix time> and the exporter starts empty).",
+		}),
+		restored: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "snmptrap_storage_restored_series",
+			Help: "Series restored from the snapshot at start, by kind: trap (device × trap counters, the overflow series included) or derived (rule-derived series).",
+		}, []string{"kind"}),
+	}
+}
+
+func (sn *snapshotter) collectors() []prometheus.Collector {
+	sn.restored.WithLabelValues("trap")
+	sn.restored.WithLabelValues("derived")
+	return []prometheus.Collector{sn.snapshots, sn.failures, sn.lastSuccess, sn.size, sn.duration, sn.restoreFailures, sn.restored}
+}
+
+// restore loads the snapshot into the store. Call it after the rule
+// families are set on the store (series of other families are left out)
+// and before traps are received or /metrics is served.
+func (sn *snapshotter) restore() {
+	begin := sn.now()
+	res, err := sn.store.LoadSnapshot(sn.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		level.Info(sn.logger).Log("msg", "no snapshot to restore; starting with an empty store", "file", sn.path)
+		return
+	case err != nil:
+		sn.restoreFailures.Inc()
+		aside := fmt.Sprintf("%s.corrupt-%d", sn.path, sn.now().Unix())
+		if rerr := os.Rename(sn.path, aside); rerr != nil {
+			level.Error(sn.logger).Log("msg", "cannot restore the snapshot; starting with an empty store (and cannot set the file aside: the next snapshot replaces it)", "file", sn.path, "err", err, "rename_err", rerr)
+			return
+		}
+		level.Error(sn.logger).Log("msg", "cannot restore the snapshot; starting with an empty store, the file is kept for inspection", "file", sn.path, "kept_as", aside, "err", err)
+		return
+	}
+	trapSeries := res.Traps
+	if res.Overflow > 0 {
+		trapSeries++
+	}
+	sn.restored.WithLabelValues("trap").Set(float64(trapSeries))
+	sn.restored.WithLabelValues("derived").Set(float64(res.Derived))
+	level.Info(sn.logger).Log("msg", "restored the series store", "file", sn.path,
+		"trap_series", res.Traps, "derived_series", res.Derived, "overflow_traps", res.Overflow, "devices", res.Devices,
+		"duration", sn.now().Sub(begin))
+	if res.RuleRemoved > 0 {
+		level.Warn(sn.logger).Log("msg", "left out restored rule-derived series whose metric is no longer in the rules or changed its labels or type (counted in snmptrap_series_dropped_total{reason=\"rule_removed\"})", "series", res.RuleRemoved)
+	}
+	if res.Limit > 0 {
+		level.Warn(sn.logger).Log("msg", "left out restored series beyond --trap.max-series or --trap.max-series-per-device (counted in snmptrap_series_dropped_total; their trap counts went to the overflow series)", "series", res.Limit)
+	}
+}
+
+// run saves a snapshot every interval until ctx ends; final must follow.
+func (sn *snapshotter) run(ctx context.Context) {
+	defer close(sn.done)
+	if sn.interval <= 0 {
+		return
+	}
+	t := time.NewTicker(sn.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			sn.save()
+		}
+	}
+}
+
+// final saves the last snapshot at shutdown, once the listeners have
+// stopped and run has returned.
+func (sn *snapshotter) final() {
+	<-sn.done
+	if err := sn.save(); err == nil {
+		level.Info(sn.logger).Log("msg", "saved the series store", "file", sn.path, "trap_series", sn.saved.Traps, "derived_series", sn.saved.Derived)
+	} else if !sn.failing {
+		level.Error(sn.logger).Log("msg", "cannot save the series store at shutdown; counts since the last snapshot are lost", "file", sn.path, "err", err)
+	}
+}
+
+// save writes a snapshot unless the store and the file are as last saved.
+// A failure is logged at error level when saving starts failing and at
+// debug level while it goes on; the recovery is logged too.
+func (sn *snapshotter) save() error {
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	begin := sn.now()
+	var info collector.SnapshotInfo
+	sn.buf, info = sn.store.EncodeSnapshot(sn.buf[:0])
+	var err error
+	if info.Sum != sn.saved.Sum || !sn.unchangedOnDisk() {
+		err = collector.WriteFileAtomic(sn.path, sn.buf)
+	}
+	if err == nil {
+		sn.savedAt, err = sn.stamp()
+	}
+	if err != nil {
+		sn.failures.Inc()
+		sn.saved = collector.SnapshotInfo{}
+		if !sn.failing {
+			level.Error(sn.logger).Log("msg", "cannot save a snapshot of the series store; retrying every interval (logged again at debug level only, until it works)", "file", sn.path, "err", err)
+		} else {
+			level.Debug(sn.logger).Log("msg", "cannot save a snapshot of the series store", "file", sn.path, "err", err)
+		}
+		sn.failing = true
+		return err
+	}
+	if sn.failing {
+		level.Info(sn.logger).Log("msg", "saving snapshots of the series store works again", "file", sn.path)
+		sn.failing = false
+	}
+	end := sn.now()
+	sn.saved = info
+	sn.snapshots.Inc()
+	sn.lastSuccess.Set(float64(end.UnixNano()) / 1e9)
+	sn.size.Set(float64(info.Bytes))
+	sn.duration.Set(end.Sub(begin).Seconds())
+	// A large store sends the encoding buffer's several megabytes to the
+	// collector between snapshots instead of keeping it.
+	if cap(sn.buf) > 1<<20 {
+		sn.buf = nil
+	}
+	return nil
+}
+
+func (sn *snapshotter) stamp() (fileStamp, error) {
+	fi, err := os.Stat(sn.path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{size: fi.Size(), modTime: fi.ModTime()}, nil
+}
+
+// unchangedOnDisk reports whether the file is still the one last written:
+// a snapshot deleted or replaced behind the exporter's back is written again.
+func (sn *snapshotter) unchangedOnDisk() bool {
+	st, err := sn.stamp()
+	return err == nil && st.size == sn.savedAt.size && st.modTime.Equal(sn.savedAt.modTime)
+}

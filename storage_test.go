@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+)
+
+func testSnapshotter(t *testing.T, dir string) (*snapshotter, *collector.Store, *bytes.Buffer) {
+	t.Helper()
+	var logs bytes.Buffer
+	store := collector.NewStore(0, 0, nil)
+	sn := newSnapshotter(store, dir, time.Hour, log.NewLogfmtLogger(&logs))
+	sn.now = func() time.Time { return time.Unix(1_700_000_000, 0) }
+	return sn, store, &logs
+}
+
+func TestSnapshotterRestoreAndSave(t *testing.T) {
+	dir := t.TempDir()
+	sn, store, logs := testSnapshotter(t, dir)
+	sn.restore()
+	if testutil.ToFloat64(sn.restoreFailures) != 0 || !strings.Contains(logs.String(), "no snapshot to restore") {
+		t.Errorf("a missing snapshot is a first start:\n%s", logs)
+	}
+	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+	if err := sn.save(); err != nil {
+		t.Fatal(err)
+	}
+	// An unchanged store is not written again, but the snapshot counts.
+	before, _ := os.Stat(sn.path)
+	if err := sn.save(); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.Stat(sn.path); !os.SameFile(before, after) {
+		t.Error("an unchanged store was written again")
+	}
+	if got := testutil.ToFloat64(sn.snapshots); got != 2 {
+		t.Errorf("snapshots = %v, want 2", got)
+	}
+	// A file deleted behind the exporter's back is written again.
+	os.Remove(sn.path)
+	if err := sn.save(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(sn.path); err != nil {
+		t.Errorf("deleted snapshot not written again: %v", err)
+	}
+
+	sn2, store2, logs2 := testSnapshotter(t, dir)
+	sn2.restore()
+	if got := store2.Snapshot(); len(got) != 1 || got[0].Count != 1 {
+		t.Errorf("restored %+v", got)
+	}
+	if testutil.ToFloat64(sn2.restored.WithLabelValues("trap")) != 1 || !strings.Contains(logs2.String(), "restored the series store") {
+		t.Errorf("restore not reported:\n%s", logs2)
+	}
+}
+
+func TestSnapshotterCorruptFileSetAside(t *testing.T) {
+	dir := t.TempDir()
+	sn, store, logs := testSnapshotter(t, dir)
+	os.WriteFile(sn.path, []byte(`{"snapshot":"snmptrap_exporter series","version":1,"records":1}`+"\n"+`{"kind":"trap"`), 0o600)
+	sn.restore()
+	if got := testutil.ToFloat64(sn.restoreFailures); got != 1 {
+		t.Errorf("restore failures = %v, want 1", got)
+	}
+	aside := sn.path + ".corrupt-1700000000"
+	if _, err := os.Stat(aside); err != nil {
+		t.Errorf("corrupt file not kept aside: %v", err)
+	}
+	line := logs.String()
+	if !strings.Contains(line, "level=error") || !strings.Contains(line, sn.path) || !strings.Contains(line, aside) || !strings.Contains(line, "truncated") {
+		t.Errorf("the error line should name the file, where it went and what is wrong:\n%s", line)
+	}
+	if store.Len() != 0 {
+		t.Error("store not empty")
+	}
+	// The next snapshot does not touch the file set aside.
+	if err := sn.save(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(aside); err != nil {
+		t.Error("the file set aside was removed")
+	}
+}
+
+// Saving into a directory that cannot hold the file (a file is in the
+// way: this fails for root too) is counted and logged once at error level
+// while it goes on; success afterwards is logged once.
+func TestSnapshotterSaveFailures(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	sn, _, logs := testSnapshotter(t, dir)
+	sn.logger = log.NewLogfmtLogger(logs) // debug lines included
+	os.WriteFile(dir, nil, 0o600)
+	for range 3 {
+		if sn.save() == nil {
+			t.Fatal("save into a file succeeded")
+		}
+	}
+	if got := testutil.ToFloat64(sn.failures); got != 3 {
+		t.Errorf("failures = %v, want 3", got)
+	}
+	if n := strings.Count(logs.String(), "level=error"); n != 1 {
+		t.Errorf("%d error lines for one failing state, want 1:\n%s", n, logs)
+	}
+	os.Remove(dir)
+	if err := sn.save(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "works again") || testutil.ToFloat64(sn.lastSuccess) != 1_700_000_000 {
+		t.Errorf("recovery not reported:\n%s", logs)
+	}
+}
+
+func TestSnapshotterRunAndFinal(t *testing.T) {
+	sn, store, _ := testSnapshotter(t, t.TempDir())
+	sn.interval = time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	go sn.run(ctx)
+	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+	deadline := time.Now().Add(5 * time.Second)
+	for testutil.ToFloat64(sn.snapshots) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no periodic snapshot")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+	sn.final()
+	r := collector.NewStore(0, 0, nil)
+	if _, err := r.LoadSnapshot(sn.path); err != nil || r.Snapshot()[0].Count != 2 {
+		t.Errorf("final snapshot: %v %+v", err, r.Snapshot())
+	}
+}

@@ -193,7 +193,11 @@ func (h *handler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 }
 
 var (
-	gzipPool = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+	// gzip at BestSpeed, not promhttp's default level: with 100,000 series
+	// a gzipped scrape took 82-92 ms instead of 215-330 ms for 6 % more
+	// bytes (974 KB against 921 KB; BenchmarkScrape100kSeries, same run),
+	// and a scrape's CPU is taken from receiving on a busy core.
+	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
 	bufPool  = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
 	// snapshotPool holds the per-scrape copies of the store, so that a
 	// scrape of 100,000 series does not allocate 5 MB every time.

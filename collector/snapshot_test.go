@@ -496,3 +496,39 @@ func FuzzDecodeSnapshot(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSnapshotRecords fuzzes the records behind a valid header and
+// checksum, which FuzzDecodeSnapshot rarely gets past.
+func FuzzSnapshotRecords(f *testing.F) {
+	s, _ := snapshotStore(f)
+	good := encode(s)
+	lines := bytes.SplitAfter(good, []byte("\n"))
+	f.Add(bytes.Join(lines[1:len(lines)-2], nil))
+	f.Add([]byte(`{"kind":"trap","device":"a","trap":"b","count":18446744073709551615,"last_ns":-9223372036854775808}` + "\n" +
+		`{"kind":"trap","device":"a","trap":"b","count":1,"last_ns":1}` + "\n"))
+	f.Add([]byte(`{"kind":"derived","family":"snmptrap_interface_info","type":"gauge","labels":["ifIndex","ifDescr"],"key_labels":1,"device":"d","values":["1","x"],"value":"NaN","updated_ns":1}` + "\n" +
+		`{"kind":"derived","family":"snmptrap_interface_info","type":"gauge","labels":["ifIndex","ifDescr"],"key_labels":1,"device":"d","values":["1","y"],"value":1e308,"updated_ns":2}` + "\n"))
+	f.Add([]byte(`{"kind":"overflow","count":3,"last_ns":5,"device":"x"}` + "\n"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		b := fmt.Appendf(nil, `{"snapshot":"snmptrap_exporter series","version":1,"records":%d}`+"\n", bytes.Count(body, []byte("\n")))
+		b = append(b, body...)
+		sum := sha256.Sum256(b)
+		b = fmt.Appendf(b, `{"sha256":"%x"}`+"\n", sum)
+		r := NewStore(3, 0, nil)
+		r.SetFamilies([]*Family{ifUp(), ifInfo(), restarts()})
+		r.SetLimits(Limits{PerDevice: 2})
+		if _, err := r.Restore(b); err != nil {
+			if !errors.Is(err, ErrCorruptSnapshot) {
+				t.Fatalf("error %v does not wrap ErrCorruptSnapshot", err)
+			}
+			return
+		}
+		if r.Len() > 3 {
+			t.Fatalf("%d series restored past the cap of 3", r.Len())
+		}
+		again := encode(r)
+		if _, err := decodeSnapshot(again); err != nil {
+			t.Fatalf("a restored store's snapshot does not decode: %v\n%s", err, again)
+		}
+	})
+}

@@ -78,7 +78,7 @@ func newSnapshotter(store *collector.Store, dir string, interval time.Duration, 
 		}),
 		duration: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "snmptrap_storage_snapshot_duration_seconds",
-			Help: "How long the last successful snapshot took, encoding and writing.",
+			Help: "How long the last successful snapshot took: encoding, and writing when the store had changed.",
 		}),
 		restoreFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "snmptrap_storage_restore_failures_total",

@@ -125,7 +125,9 @@ func run(args []string) int {
 	}
 	cm := newConfigManager(*configFile, logger)
 	if *configCheck {
-		if _, _, err := cm.read(); err != nil {
+		// Rules are checked against the MIB names, --mib.dir included.
+		table, _ := mm.load(context.Background())
+		if _, err := cm.read(table); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", program, err)
 			return 1
 		}
@@ -147,11 +149,20 @@ func run(args []string) int {
 	level.Info(logger).Log("msg", "starting "+program, "version", version.Info())
 	level.Info(logger).Log("msg", "build context", "build_context", version.BuildContext())
 
-	cfg, sec, err := cm.load()
+	// Names come first: rules are checked against them, and the listeners
+	// and /metrics start only once the MIBs are loaded (or their time bound
+	// has passed).
+	names, err := mm.load(context.Background())
+	if err != nil {
+		level.Warn(logger).Log("msg", "going on with the built-in MIB names only")
+	}
+	cm.table = names
+	ld, err := cm.load()
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot load configuration", "err", err)
 		return 1
 	}
+	cfg := ld.cfg
 	eng, engineErrors, err := startEngine(*storagePath, cfg, logger)
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot start the SNMP engine", "err", err)
@@ -160,16 +171,14 @@ func run(args []string) int {
 
 	store := collector.NewStore(*maxSeries, time.Duration(seriesTTL), nil)
 	store.SetLimits(collector.Limits{PerDevice: *maxPerDevice, NewPerSourcePerMinute: *newPerSource})
-	packets := collector.NewPackets()
-	// Names come first: the listeners and /metrics start only once the
-	// MIBs are loaded (or their time bound has passed).
-	names, err := mm.load(context.Background())
-	if err != nil {
-		level.Warn(logger).Log("msg", "going on with the built-in MIB names only")
+	if err := store.SetFamilies(ld.rules.Families()); err != nil {
+		level.Error(logger).Log("msg", "cannot set up the rules' metrics", "err", err)
+		return 1
 	}
-	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug", Security: sec, Engine: eng, Names: names,
-		Inventory: pipeline.NewInventory(cfg)})
-	cm.proc, cm.mibs = proc, mm
+	packets := collector.NewPackets()
+	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug", Security: ld.sec, Engine: eng, Names: names,
+		Inventory: ld.inv, Rules: ld.rules})
+	cm.proc, cm.mibs, cm.store = proc, mm, store
 
 	opts := receiver.Options{
 		MaxMessageSize:             *maxMessage,

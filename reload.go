@@ -12,8 +12,11 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
+	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
 )
 
 // configManager owns the running configuration: it loads it, swaps in a
@@ -22,8 +25,11 @@ import (
 type configManager struct {
 	path   string
 	proc   *pipeline.Processor
+	store  *collector.Store
 	mibs   *mibManager
 	logger log.Logger
+	// table is the MIB table in use, which rules are checked against.
+	table *mib.Table
 
 	mu      sync.Mutex // one reload at a time
 	current atomic.Pointer[config.Config]
@@ -47,34 +53,50 @@ func newConfigManager(path string, logger log.Logger) *configManager {
 	}
 }
 
-// read loads and compiles the file; with no --config.file it is the empty
-// configuration: v1/v2c from anyone, no SNMPv3 users.
-func (cm *configManager) read() (*config.Config, *pipeline.Security, error) {
+// loaded is a configuration file compiled for use.
+type loaded struct {
+	cfg   *config.Config
+	sec   *pipeline.Security
+	inv   *pipeline.Inventory
+	rules *rules.Set
+}
+
+// read loads and compiles the file, its rules checked against table; with
+// no --config.file it is the empty configuration: v1/v2c from anyone, no
+// SNMPv3 users, the built-in rules.
+func (cm *configManager) read(table *mib.Table) (*loaded, error) {
 	c := &config.Config{}
 	if cm.path != "" {
 		var err error
 		if c, err = config.Load(cm.path); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	sec, err := pipeline.NewSecurity(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return c, sec, nil
+	rs, err := rules.Compile(c.Rules, c.BuiltinRules, table)
+	if err != nil {
+		if cm.path != "" {
+			err = fmt.Errorf("%s: %w", cm.path, err)
+		}
+		return nil, err
+	}
+	return &loaded{cfg: c, sec: sec, inv: pipeline.NewInventory(c), rules: rs}, nil
 }
 
 // load is the first load, at start; a bad file stops the start.
-func (cm *configManager) load() (*config.Config, *pipeline.Security, error) {
-	c, sec, err := cm.read()
+func (cm *configManager) load() (*loaded, error) {
+	l, err := cm.read(cm.table)
 	if err != nil {
 		cm.lastOK.Set(0)
-		return nil, nil, err
+		return nil, err
 	}
-	cm.current.Store(c)
+	cm.current.Store(l.cfg)
 	cm.lastOK.Set(1)
 	cm.lastSuccess.SetToCurrentTime()
-	return c, sec, nil
+	return l, nil
 }
 
 // reload swaps in the file's new contents, or keeps the running
@@ -82,32 +104,46 @@ func (cm *configManager) load() (*config.Config, *pipeline.Security, error) {
 func (cm *configManager) reload() error {
 	cm.mu.Lock()
 	defer cm.mu.Unlock()
-	c, sec, err := cm.read()
-	if err != nil {
-		cm.lastOK.Set(0)
-		level.Error(cm.logger).Log("msg", "configuration reload failed; keeping the running configuration", "err", err)
-		return err
-	}
-	if old := cm.current.Load(); old != nil && old.EngineID != c.EngineID {
-		level.Warn(cm.logger).Log("msg", "engine_id changed: it takes effect at the next start")
-	}
-	cm.proc.SetSecurity(sec)
-	cm.proc.SetInventory(pipeline.NewInventory(c))
-	cm.current.Store(c)
-	// MIB files may have changed too. A load that fails as a whole keeps
-	// the names in use, so labels do not fall back to numeric OIDs.
+	// MIB files may have changed too; rules are checked against the new
+	// names. A MIB load that fails as a whole keeps the names in use, so
+	// labels do not fall back to numeric OIDs.
+	table := cm.table
 	if cm.mibs != nil && len(cm.mibs.dirs) > 0 {
-		if names, err := cm.mibs.load(context.Background()); err == nil {
-			cm.proc.SetNames(names)
+		if t, err := cm.mibs.load(context.Background()); err == nil {
+			table = t
 		} else {
 			level.Error(cm.logger).Log("msg", "MIB reload failed; keeping the MIB names in use", "err", err)
 		}
 	}
+	fail := func(err error) error {
+		cm.lastOK.Set(0)
+		level.Error(cm.logger).Log("msg", "configuration reload failed; keeping the running configuration", "err", err)
+		return err
+	}
+	l, err := cm.read(table)
+	if err != nil {
+		return fail(err)
+	}
+	if err := cm.store.SetFamilies(l.rules.Families()); err != nil {
+		return fail(err)
+	}
+	c := l.cfg
+	if old := cm.current.Load(); old != nil && old.EngineID != c.EngineID {
+		level.Warn(cm.logger).Log("msg", "engine_id changed: it takes effect at the next start")
+	}
+	cm.proc.SetSecurity(l.sec)
+	cm.proc.SetInventory(l.inv)
+	cm.proc.SetRules(l.rules)
+	if table != cm.table {
+		cm.table = table
+		cm.proc.SetNames(table)
+	}
+	cm.current.Store(c)
 	cm.lastOK.Set(1)
 	cm.lastSuccess.SetToCurrentTime()
 	level.Info(cm.logger).Log("msg", "configuration reloaded", "file", cm.path,
 		"users", len(c.Auth.Users), "communities", len(c.Auth.Communities), "sources", len(c.Auth.Sources),
-		"devices", len(c.Devices), "relays", len(c.Relays))
+		"devices", len(c.Devices), "relays", len(c.Relays), "rules", len(c.Rules))
 	return nil
 }
 

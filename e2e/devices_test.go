@@ -39,11 +39,11 @@ relays:
 	run(t, "snmptrap", from("127.0.0.4"), "-v", "1", "-c", "public", target, "1.3.6.1.4.1.9", "127.0.0.2", "2", "0", "", ifIndex2, "i", "2")
 
 	want := map[string]float64{
-		trapKey("core-sw1", "IF-MIB::linkDown"):  1,
-		trapKey("10.20.1.1", "IF-MIB::linkDown"): 1,
-		trapKey("10.20.1.2", "IF-MIB::linkDown"): 1,
-		trapKey("127.0.0.3", "IF-MIB::linkUp"):   1,
-		trapKey("127.0.0.4", "IF-MIB::linkDown"): 2,
+		trapKey("core-sw1", "IF-MIB::linkDown"):                          1,
+		trapKey("10.20.1.1", "IF-MIB::linkDown"):                         1,
+		trapKey("10.20.1.2", "IF-MIB::linkDown"):                         1,
+		trapKey("127.0.0.3", "IF-MIB::linkUp"):                           1,
+		trapKey("127.0.0.4", "IF-MIB::linkDown"):                         2,
 		`snmptrap_device_info{device="core-sw1",role="core",site="lab"}`: 1,
 		`snmptrap_device_info{device="10.20.1.1",role="",site="branch"}`: 1,
 		`snmptrap_device_info{device="10.20.1.2",role="",site="branch"}`: 1,

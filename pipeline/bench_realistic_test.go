@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
+	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
 
@@ -49,4 +51,34 @@ func BenchmarkHandleV2cLinkDown6(b *testing.B) {
 func BenchmarkHandleV1LinkDown4(b *testing.B) {
 	benchHandle(b, snmp.AppendTrapV1(nil, []byte("public"), snmp.MustParseOID("1.3.6.1.4.1.9.1.1208"),
 		[4]byte{192, 0, 2, 7}, 2, 0, 12345, linkDownVarbinds()))
+}
+
+// BenchmarkHandleV2cLinkDown6Rules is BenchmarkHandleV2cLinkDown6 with the
+// built-in rules on: the linkDown also sets snmptrap_interface_up and
+// snmptrap_interface_info.
+func BenchmarkHandleV2cLinkDown6Rules(b *testing.B) {
+	vbs := append([]snmp.Varbind{
+		{OID: oidSysUpTime, Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(12345)},
+		{OID: oidSnmpTrapOID, Type: snmp.TagObjectIdentifier, Value: oidLinkDown},
+	}, linkDownVarbinds()...)
+	data := snmp.AppendTrapV2(nil, snmp.V2c, []byte("public"), snmp.PDUTrapV2, 1, vbs)
+	rs, err := rules.Compile(nil, config.BuiltinRules{}, mib.Builtin())
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := collector.NewStore(1000, 0, nil)
+	if err := store.SetFamilies(rs.Families()); err != nil {
+		b.Fatal(err)
+	}
+	pr := New(store, collector.NewPackets(), Options{Names: mib.Builtin(), Rules: rs})
+	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data, Received: time.Now()}
+	pr.Handle(p, nil)
+	if len(store.DerivedSnapshot()) != 2 {
+		b.Fatalf("derived series %+v, want interface_up and interface_info", store.DerivedSnapshot())
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		pr.Handle(p, nil)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
+	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
 
@@ -52,6 +53,9 @@ type Options struct {
 	// Inventory names devices and says which sources are relays; nil: no
 	// names, no relays. SetInventory replaces it.
 	Inventory *Inventory
+	// Rules derive gauges and state from admitted traps; nil: none.
+	// SetRules replaces them.
+	Rules *rules.Set
 	// Names translates trap OIDs; nil leaves them numeric. SetNames
 	// replaces it.
 	Names Names
@@ -82,6 +86,7 @@ type Processor struct {
 	security    atomic.Pointer[Security]
 	names       atomic.Pointer[translation]
 	inventory   atomic.Pointer[Inventory]
+	rules       atomic.Pointer[rules.Set]
 	engine      *engine.Engine
 	keys        *keyCache
 	times       *timeliness
@@ -159,6 +164,7 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 		opts.Inventory = NewInventory(&config.Config{})
 	}
 	pr.SetInventory(opts.Inventory)
+	pr.SetRules(opts.Rules)
 	// A random start keeps salts from repeating across restarts
 	// (RFC 3826 §3.1.2.1).
 	var seed [8]byte
@@ -170,6 +176,10 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 // SetSecurity swaps in a new auth configuration (on reload). Messages being
 // handled finish with the one they started with.
 func (pr *Processor) SetSecurity(s *Security) { pr.security.Store(s) }
+
+// SetRules swaps in new rules (on reload); the store's families must have
+// been set to theirs first.
+func (pr *Processor) SetRules(rs *rules.Set) { pr.rules.Store(rs) }
 
 // SetInventory swaps in a new device inventory (on reload).
 func (pr *Processor) SetInventory(inv *Inventory) { pr.inventory.Store(inv) }
@@ -307,6 +317,10 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		pr.packets.Untranslated()
 	}
 	pr.store.Observe(p.Source.Addr(), device, trap, p.Received)
+	if rs := pr.rules.Load(); rs != nil {
+		t := rules.Trap{Src: p.Source.Addr(), Device: device, OID: s.oid, Label: trap, Varbinds: m.Varbinds, At: p.Received}
+		rs.Apply(&t, pr.store)
+	}
 	c.Inc(v, collector.ResultAccepted)
 	if pr.debug {
 		level.Debug(pr.logger).Log("msg", "trap received", "listener", p.Listener, "source", p.Source,

@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 )
 
 // FileName is the engine file's name in the storage directory.
@@ -150,39 +152,12 @@ func newID() ([]byte, error) {
 	return id, nil
 }
 
-// save writes the file atomically: a temporary file, fsync, rename, and an
-// fsync of the directory so the rename itself survives a crash.
+// save writes the file atomically (a temporary file, fsync, rename, and an
+// fsync of the directory so the rename itself survives a crash).
 func save(dir, path string, f file) error {
 	b, err := json.Marshal(f)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, FileName+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Write(path, append(b, '\n'))
 }

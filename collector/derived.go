@@ -40,7 +40,8 @@ type Family struct {
 	Labels    []string
 	KeyLabels int
 	// TTL removes a series not updated for this long: TTLSeries for the
-	// store's TTL, 0 to keep it.
+	// store's TTL, 0 to keep it. It is the default: an update may give its
+	// series a TTL of its own (rules sharing a metric may differ).
 	TTL time.Duration
 
 	desc *prometheus.Desc
@@ -86,6 +87,8 @@ type dseries struct {
 	bits   atomic.Uint64
 	// updated is the time of the last update in Unix nanoseconds.
 	updated atomic.Int64
+	// ttl is the series' own TTL (as Family.TTL), set by its last update.
+	ttl atomic.Int64
 }
 
 func joinKey(values []string) string {
@@ -109,11 +112,12 @@ const (
 
 // Update sets (OpSet) or adds to (OpAdd) the series of family f for device
 // with the label values given (len(values) == len(f.Labels)), at the given
-// time (zero: the store's clock). src is the address the trap came from,
+// time (zero: the store's clock), and gives the series the TTL ttl (as
+// Family.TTL: TTLSeries, 0 to keep, or a duration). src is the address the trap came from,
 // for the per-source limit on new series. It reports false when a new
 // series was refused by a limit (counted in snmptrap_series_dropped_total)
 // or f is not one of the store's families.
-func (s *Store) Update(f *Family, op Op, src netip.Addr, device string, values []string, v float64, at time.Time) bool {
+func (s *Store) Update(f *Family, op Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool {
 	if len(values) != len(f.Labels) {
 		panic(fmt.Sprintf("collector: %d label values for the %d labels of %s", len(values), len(f.Labels), f.Name))
 	}
@@ -126,6 +130,7 @@ func (s *Store) Update(f *Family, op Op, src netip.Addr, device string, values [
 	s.mu.RLock()
 	if ds := s.derived[k]; ds != nil && ds.family == f && slices.Equal(ds.values[f.KeyLabels:], values[f.KeyLabels:]) {
 		ds.apply(op, v, ts)
+		ds.ttl.Store(int64(ttl))
 		s.mu.RUnlock()
 		return true
 	}
@@ -141,6 +146,7 @@ func (s *Store) Update(f *Family, op Op, src netip.Addr, device string, values [
 			ds.values = slices.Clone(values) // new attributes, same series
 		}
 		ds.apply(op, v, ts)
+		ds.ttl.Store(int64(ttl))
 		return true
 	}
 	if !s.admitNew(src, device, at) {
@@ -148,6 +154,7 @@ func (s *Store) Update(f *Family, op Op, src netip.Addr, device string, values [
 	}
 	ds := &dseries{family: f, device: device, values: slices.Clone(values)}
 	ds.apply(op, v, ts)
+	ds.ttl.Store(int64(ttl))
 	s.derived[k] = ds
 	s.perDevice[device]++
 	return true
@@ -215,12 +222,12 @@ func (s *Store) deleteDerived(k dkey, ds *dseries) {
 	s.forget(ds.device)
 }
 
-// expireDerived removes the rule-derived series past their family's TTL;
+// expireDerived removes the rule-derived series past their TTL;
 // called with s.mu held. It returns how many it removed.
 func (s *Store) expireDerived(now time.Time) int {
 	n := 0
 	for k, ds := range s.derived {
-		ttl := ds.family.TTL
+		ttl := time.Duration(ds.ttl.Load())
 		if ttl == TTLSeries {
 			ttl = s.ttl
 		}
@@ -242,6 +249,7 @@ type DerivedSample struct {
 	Values  []string
 	Value   float64
 	Updated time.Time
+	TTL     time.Duration // the series' own (as Family.TTL)
 }
 
 // DerivedSnapshot returns the rule-derived series sorted by family, device
@@ -253,6 +261,7 @@ func (s *Store) DerivedSnapshot() []DerivedSample {
 		out = append(out, DerivedSample{
 			Family: ds.family, Device: ds.device, Values: ds.values,
 			Value: math.Float64frombits(ds.bits.Load()), Updated: time.Unix(0, ds.updated.Load()),
+			TTL: time.Duration(ds.ttl.Load()),
 		})
 	}
 	s.mu.RUnlock()

@@ -33,13 +33,13 @@ func TestDerivedSetAddAndAttributes(t *testing.T) {
 	if err := s.SetFamilies([]*Family{up, info, rs}); err != nil {
 		t.Fatal(err)
 	}
-	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 0, time.Time{})
-	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{})
-	s.Update(up, OpSet, srcA, "sw1", []string{"4"}, 0, time.Time{})
-	s.Update(info, OpSet, srcA, "sw1", []string{"3", "Gi1/0/3"}, 1, time.Time{})
-	s.Update(info, OpSet, srcA, "sw1", []string{"3", "uplink"}, 1, time.Time{}) // renamed: replaces
-	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{})
-	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{})
+	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 0, time.Time{}, up.TTL)
+	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, up.TTL)
+	s.Update(up, OpSet, srcA, "sw1", []string{"4"}, 0, time.Time{}, up.TTL)
+	s.Update(info, OpSet, srcA, "sw1", []string{"3", "Gi1/0/3"}, 1, time.Time{}, info.TTL)
+	s.Update(info, OpSet, srcA, "sw1", []string{"3", "uplink"}, 1, time.Time{}, info.TTL) // renamed: replaces
+	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
+	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(NewDerivedCollector(s, func(seen []string) []DeviceInfo {
@@ -75,8 +75,8 @@ func TestDerivedFamiliesReplaced(t *testing.T) {
 	s := NewStore(0, 0, nil)
 	up, rs := ifUp(), restarts()
 	s.SetFamilies([]*Family{up, rs})
-	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{})
-	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{})
+	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, up.TTL)
+	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
 
 	up2 := ifUp()
 	rs2 := restarts()
@@ -84,7 +84,7 @@ func TestDerivedFamiliesReplaced(t *testing.T) {
 	if err := s.SetFamilies([]*Family{up2, rs2}); err != nil {
 		t.Fatal(err)
 	}
-	if s.Update(up, OpSet, srcA, "sw1", []string{"5"}, 1, time.Time{}) {
+	if s.Update(up, OpSet, srcA, "sw1", []string{"5"}, 1, time.Time{}, up.TTL) {
 		t.Error("an old family's update was taken")
 	}
 	got := s.DerivedSnapshot()
@@ -109,9 +109,9 @@ func TestDerivedTTL(t *testing.T) {
 	up, rs := ifUp(), restarts()
 	short := &Family{Name: "snmptrap_alarm_active", Help: "x", Labels: []string{"alarm"}, KeyLabels: 1, TTL: 10 * time.Minute}
 	s.SetFamilies([]*Family{up, rs, short})
-	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 0, time.Time{})
-	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{})
-	s.Update(short, OpSet, srcA, "sw1", []string{"fan"}, 1, time.Time{})
+	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 0, time.Time{}, up.TTL)
+	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
+	s.Update(short, OpSet, srcA, "sw1", []string{"fan"}, 1, time.Time{}, short.TTL)
 	s.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
 
 	now = now.Add(11 * time.Minute)
@@ -139,14 +139,14 @@ func TestPerDeviceLimit(t *testing.T) {
 	up := ifUp()
 	s.SetFamilies([]*Family{up})
 	s.Observe(srcA, "sw1", "a", time.Time{})
-	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 1, time.Time{})
+	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 1, time.Time{}, up.TTL)
 	if s.Observe(srcA, "sw1", "b", time.Time{}) {
 		t.Error("third series of sw1 admitted")
 	}
-	if s.Update(up, OpSet, srcA, "sw1", []string{"2"}, 1, time.Time{}) {
+	if s.Update(up, OpSet, srcA, "sw1", []string{"2"}, 1, time.Time{}, up.TTL) {
 		t.Error("third series of sw1 admitted")
 	}
-	if !s.Observe(srcA, "sw1", "a", time.Time{}) || !s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 0, time.Time{}) {
+	if !s.Observe(srcA, "sw1", "a", time.Time{}) || !s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 0, time.Time{}, up.TTL) {
 		t.Error("an existing series of a full device was refused")
 	}
 	if !s.Observe(srcA, "sw2", "b", time.Time{}) {
@@ -199,9 +199,9 @@ func TestCapCountsDerived(t *testing.T) {
 	s := NewStore(2, 0, nil)
 	up := ifUp()
 	s.SetFamilies([]*Family{up})
-	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 1, time.Time{})
+	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 1, time.Time{}, up.TTL)
 	s.Observe(srcA, "sw1", "a", time.Time{})
-	if s.Update(up, OpSet, srcA, "sw1", []string{"2"}, 1, time.Time{}) || s.Observe(srcA, "sw1", "b", time.Time{}) {
+	if s.Update(up, OpSet, srcA, "sw1", []string{"2"}, 1, time.Time{}, up.TTL) || s.Observe(srcA, "sw1", "b", time.Time{}) {
 		t.Error("a series past the cap was admitted")
 	}
 	if d := s.Dropped()[DropReasonLimit]; d != 2 {

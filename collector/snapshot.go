@@ -13,7 +13,7 @@ package collector
 //	{"snapshot":"snmptrap_exporter series","version":1,"records":3}
 //	{"kind":"trap","device":"sw1","trap":"IF-MIB::linkDown","count":4,"last_ns":1700000000000000000}
 //	{"kind":"overflow","count":2,"last_ns":1700000000000000000}
-//	{"kind":"derived","family":"snmptrap_interface_up","type":"gauge","labels":["ifIndex"],"key_labels":1,"device":"sw1","values":["2"],"value":0,"updated_ns":1700000000000000000}
+//	{"kind":"derived","family":"snmptrap_interface_up","type":"gauge","labels":["ifIndex"],"key_labels":1,"device":"sw1","values":["2"],"value":0,"updated_ns":1700000000000000000,"ttl_ns":0}
 //	{"sha256":"…"}
 //
 // The header names the format and its version and says how many records
@@ -119,6 +119,8 @@ func (s *Store) EncodeSnapshot(dst []byte) ([]byte, SnapshotInfo) {
 		dst = appendJSONFloat(dst, d.Value)
 		dst = append(dst, `,"updated_ns":`...)
 		dst = strconv.AppendInt(dst, d.Updated.UnixNano(), 10)
+		dst = append(dst, `,"ttl_ns":`...)
+		dst = strconv.AppendInt(dst, int64(d.TTL), 10)
 		dst = append(dst, "}\n"...)
 	}
 	info.Sum = sha256.Sum256(dst[start:])
@@ -237,6 +239,9 @@ type snapshotRecord struct {
 	Values    []string   `json:"values"`
 	Value     *jsonFloat `json:"value"`
 	Updated   *int64     `json:"updated_ns"`
+	// TTL is the series' own TTL (-1: --trap.series-ttl, 0: kept); absent
+	// in files of earlier builds, which then take the family's.
+	TTL *int64 `json:"ttl_ns"`
 }
 
 // decodedSnapshot is a snapshot checked and parsed, not yet applied.
@@ -261,6 +266,7 @@ type decodedDerived struct {
 	values    []string
 	value     float64
 	updated   int64
+	ttl       *int64
 }
 
 func corruptf(format string, args ...any) error {
@@ -369,7 +375,7 @@ func (d *decodedSnapshot) add(r *snapshotRecord) error {
 		}
 		d.derived = append(d.derived, decodedDerived{
 			family: r.Family, typ: typ, labels: r.Labels, keyLabels: *r.KeyLabels,
-			device: r.Device, values: r.Values, value: float64(*r.Value), updated: *r.Updated,
+			device: r.Device, values: r.Values, value: float64(*r.Value), updated: *r.Updated, ttl: r.TTL,
 		})
 	default:
 		return fmt.Errorf("unknown record kind %q", r.Kind)
@@ -439,6 +445,10 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 			continue
 		}
 		k := dkey{family: f.Name, device: r.device, key: joinKey(r.values[:f.KeyLabels])}
+		ttl := int64(f.TTL)
+		if r.ttl != nil {
+			ttl = *r.ttl
+		}
 		if ds := s.derived[k]; ds != nil {
 			if f.Type == Counter {
 				ds.apply(OpAdd, r.value, max(ds.updated.Load(), r.updated))
@@ -455,6 +465,7 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 		}
 		ds := &dseries{family: f, device: r.device, values: slices.Clone(r.values)}
 		ds.apply(OpSet, r.value, r.updated)
+		ds.ttl.Store(ttl)
 		s.derived[k] = ds
 		s.perDevice[r.device]++
 		res.Derived++

@@ -31,10 +31,10 @@ func snapshotStore(t testing.TB) (*Store, *fakeClock) {
 	s.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
 	clk.Add(time.Second)
 	s.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
-	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 0, time.Time{})
-	s.Update(info, OpSet, srcA, "sw1", []string{"3", "Gi1/0/3 \"uplink\"\n\\ é \x01"}, 1, time.Time{})
+	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 0, time.Time{}, up.TTL)
+	s.Update(info, OpSet, srcA, "sw1", []string{"3", "Gi1/0/3 \"uplink\"\n\\ é \x01"}, 1, time.Time{}, info.TTL)
 	clk.Add(time.Second)
-	s.Update(rs, OpAdd, srcB, "sw2", nil, 2, time.Time{})
+	s.Update(rs, OpAdd, srcB, "sw2", nil, 2, time.Time{}, rs.TTL)
 	s.Observe(srcB, "sw2", "SNMPv2-MIB::coldStart", time.Time{}) // over the cap of 4
 	s.Observe(srcB, "sw2", "SNMPv2-MIB::warmStart", time.Time{})
 	return s, clk
@@ -59,9 +59,9 @@ func TestSnapshotFormat(t *testing.T) {
 		`{"snapshot":"snmptrap_exporter series","version":1,"records":5}`,
 		`{"kind":"overflow","count":2,"last_ns":1700000002000000000}`,
 		`{"kind":"trap","device":"sw1","trap":"IF-MIB::linkDown","count":2,"last_ns":1700000001000000000}`,
-		`{"kind":"derived","family":"snmptrap_device_restarts_total","type":"counter","labels":[],"key_labels":0,"device":"sw2","values":[],"value":2,"updated_ns":1700000002000000000}`,
-		`{"kind":"derived","family":"snmptrap_interface_info","type":"gauge","labels":["ifIndex","ifDescr"],"key_labels":1,"device":"sw1","values":["3","Gi1/0/3 \"uplink\"\n\\ é \u0001"],"value":1,"updated_ns":1700000001000000000}`,
-		`{"kind":"derived","family":"snmptrap_interface_up","type":"gauge","labels":["ifIndex"],"key_labels":1,"device":"sw1","values":["3"],"value":0,"updated_ns":1700000001000000000}`,
+		`{"kind":"derived","family":"snmptrap_device_restarts_total","type":"counter","labels":[],"key_labels":0,"device":"sw2","values":[],"value":2,"updated_ns":1700000002000000000,"ttl_ns":-1}`,
+		`{"kind":"derived","family":"snmptrap_interface_info","type":"gauge","labels":["ifIndex","ifDescr"],"key_labels":1,"device":"sw1","values":["3","Gi1/0/3 \"uplink\"\n\\ é \u0001"],"value":1,"updated_ns":1700000001000000000,"ttl_ns":0}`,
+		`{"kind":"derived","family":"snmptrap_interface_up","type":"gauge","labels":["ifIndex"],"key_labels":1,"device":"sw1","values":["3"],"value":0,"updated_ns":1700000001000000000,"ttl_ns":0}`,
 	}
 	if len(lines) != len(want)+1 {
 		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want)+1, b)
@@ -111,7 +111,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	// The restored series are live: updates and the cap work on them.
 	r.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
-	if !r.Update(r.Family("snmptrap_interface_up"), OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}) {
+	if !r.Update(r.Family("snmptrap_interface_up"), OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, r.Family("snmptrap_interface_up").TTL) {
 		t.Error("update of a restored series refused")
 	}
 	if r.Observe(srcA, "sw3", "IF-MIB::linkUp", time.Time{}) {
@@ -136,7 +136,7 @@ func TestSnapshotSpecialValues(t *testing.T) {
 	s.SetFamilies([]*Family{fam})
 	values := []float64{math.NaN(), math.Inf(1), math.Inf(-1), -0.5, 1e300, 5e-324, 12345678901234567}
 	for i, v := range values {
-		s.Update(fam, OpSet, srcA, "d", []string{fmt.Sprint(i)}, v, time.Time{})
+		s.Update(fam, OpSet, srcA, "d", []string{fmt.Sprint(i)}, v, time.Time{}, fam.TTL)
 	}
 	r := NewStore(0, 0, nil)
 	r.SetFamilies([]*Family{{Name: fam.Name, Type: Gauge, Labels: []string{"k"}, KeyLabels: 1}})
@@ -209,7 +209,7 @@ func TestRestoreRespectsLimits(t *testing.T) {
 			s.Observe(srcA, fmt.Sprintf("d%d", i), "T", time.Time{})
 		}
 	}
-	s.Update(s.Family("snmptrap_interface_up"), OpSet, srcA, "d0", []string{"1"}, 0, time.Time{})
+	s.Update(s.Family("snmptrap_interface_up"), OpSet, srcA, "d0", []string{"1"}, 0, time.Time{}, s.Family("snmptrap_interface_up").TTL)
 	b := encode(s)
 
 	r := NewStore(3, 0, clk.Now)
@@ -248,8 +248,8 @@ func TestRestoreMerges(t *testing.T) {
 	r := NewStore(0, 0, clk.Now)
 	r.SetFamilies([]*Family{ifUp(), ifInfo(), restarts()})
 	r.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
-	r.Update(r.Family("snmptrap_interface_up"), OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{})
-	r.Update(r.Family("snmptrap_device_restarts_total"), OpAdd, srcA, "sw2", nil, 1, time.Time{})
+	r.Update(r.Family("snmptrap_interface_up"), OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, r.Family("snmptrap_interface_up").TTL)
+	r.Update(r.Family("snmptrap_device_restarts_total"), OpAdd, srcA, "sw2", nil, 1, time.Time{}, r.Family("snmptrap_device_restarts_total").TTL)
 	if _, err := r.Restore(b); err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +396,7 @@ func TestSnapshotWhileObserving(t *testing.T) {
 				default:
 				}
 				s.Observe(srcA, fmt.Sprintf("d%d", i%50), fmt.Sprintf("T%d", g), time.Time{})
-				s.Update(up, OpSet, srcA, fmt.Sprintf("d%d", i%50), []string{fmt.Sprint(g)}, float64(i%2), time.Time{})
+				s.Update(up, OpSet, srcA, fmt.Sprintf("d%d", i%50), []string{fmt.Sprint(g)}, float64(i%2), time.Time{}, up.TTL)
 			}
 		}()
 	}
@@ -422,7 +422,7 @@ func benchStore(b *testing.B, n int) *Store {
 		dev := fmt.Sprintf("10.%d.%d.%d", d>>16&255, d>>8&255, d&255)
 		s.Observe(netip.Addr{}, dev, traps[i%4], time.Time{})
 		if i%100 == 0 {
-			s.Update(up, OpSet, netip.Addr{}, dev, []string{fmt.Sprint(i % 48)}, 0, time.Time{})
+			s.Update(up, OpSet, netip.Addr{}, dev, []string{fmt.Sprint(i % 48)}, 0, time.Time{}, up.TTL)
 		}
 	}
 	return s

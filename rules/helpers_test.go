@@ -24,7 +24,7 @@ type recorder struct {
 	updates []string
 }
 
-func (r *recorder) Update(f *collector.Family, op collector.Op, src netip.Addr, device string, values []string, v float64, at time.Time) bool {
+func (r *recorder) Update(f *collector.Family, op collector.Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool {
 	if len(values) != len(f.Labels) {
 		panic(fmt.Sprintf("%d values for the labels %v of %s", len(values), f.Labels, f.Name))
 	}

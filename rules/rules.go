@@ -45,7 +45,7 @@ type Trap struct {
 
 // Sink receives the updates; *collector.Store is one.
 type Sink interface {
-	Update(f *collector.Family, op collector.Op, src netip.Addr, device string, values []string, v float64, at time.Time) bool
+	Update(f *collector.Family, op collector.Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool
 }
 
 // Set is a compiled set of rules. It is immutable and safe for concurrent
@@ -88,6 +88,9 @@ type action struct {
 	value     []byte // gauge: the object's OID content
 	scale     float64
 	stateFrom *stateFrom
+	// ttl is this rule's TTL for the series it updates (as
+	// collector.Family.TTL); rules sharing a metric may differ.
+	ttl time.Duration
 }
 
 type label struct {
@@ -249,7 +252,7 @@ func (a *action) apply(t *Trap, st float64, sink Sink) {
 	if a.anyInfo && !present {
 		return
 	}
-	sink.Update(a.family, op, t.Src, t.Device, values, v, t.At)
+	sink.Update(a.family, op, t.Src, t.Device, values, v, t.At, a.ttl)
 }
 
 // find returns the first varbind whose name is oid or an instance of it.
@@ -450,6 +453,7 @@ func (c *compiler) rule(r *config.Rule, i int) error {
 	if r.TTL != nil {
 		f.TTL = time.Duration(*r.TTL)
 	}
+	a.ttl = f.TTL // the family keeps the first rule's, as a default
 
 	// Labels: key labels sorted by name, then attributes.
 	if act == config.ActionState && r.Metric == "" {
@@ -590,8 +594,6 @@ func (c *compiler) family(r *config.Rule, i int, f *collector.Family) (*collecto
 		return nil, r.Errorf(i, "metric", "metric %s is a %s here but a %s in %s", f.Name, typeName(f.Type), typeName(g.Type), def.where)
 	case !slices.Equal(g.Labels, f.Labels) || g.KeyLabels != f.KeyLabels:
 		return nil, r.Errorf(i, "metric", "metric %s has the labels %s here but %s in %s; rules that share a metric need the same labels", f.Name, labelList(f), labelList(g), def.where)
-	case g.TTL != f.TTL:
-		return nil, r.Errorf(i, "ttl", "metric %s has the ttl %s here but %s in %s; rules that share a metric need the same ttl (give this rule a metric of its own)", f.Name, ttlName(f.TTL), ttlName(g.TTL), def.where)
 	}
 	return g, nil
 }
@@ -609,16 +611,6 @@ func labelList(f *collector.Family) string {
 		l += "; " + strings.Join(f.Labels[f.KeyLabels:], ",")
 	}
 	return l + "}"
-}
-
-func ttlName(d time.Duration) string {
-	switch d {
-	case 0:
-		return "keep"
-	case collector.TTLSeries:
-		return "--trap.series-ttl"
-	}
-	return d.String()
 }
 
 // object resolves an object name to an object with instances and its OID

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
+	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
 
 // The rules of config/testdata/rules.yml: a counter with an index label, a
@@ -331,13 +334,6 @@ rules:
     traps: [IF-MIB::linkDown]
     metric: snmptrap_interface_up
 `, "line 6: rules[0] (a): metric snmptrap_interface_up has the labels {device} here but {device,ifIndex} in built-in rule (interface-up); rules that share a metric need the same labels"},
-		{`
-rules:
-  - name: a
-    action: state
-    raise: [IF-MIB::linkDown]
-    ttl: 1d
-`, "line 6: rules[0] (a): metric snmptrap_alarm_active has the ttl 24h0m0s here but keep in built-in rule (synoptics-unit-down); rules that share a metric need the same ttl (give this rule a metric of its own)"},
 	} {
 		c, err := config.Parse([]byte(tc.yaml))
 		if err != nil {
@@ -399,7 +395,7 @@ func TestNilSet(t *testing.T) {
 // discard is a Sink that keeps nothing.
 type discard struct{}
 
-func (discard) Update(*collector.Family, collector.Op, netip.Addr, string, []string, float64, time.Time) bool {
+func (discard) Update(*collector.Family, collector.Op, netip.Addr, string, []string, float64, time.Time, time.Duration) bool {
 	return true
 }
 
@@ -546,5 +542,49 @@ rules:
 				bc.s.Apply(bc.t, bc.sink)
 			}
 		})
+	}
+}
+
+// A rule's ttl applies to its own series even on a metric it shares with
+// rules that keep theirs (the default snmptrap_alarm_active).
+func TestTTLPerRuleOnSharedMetric(t *testing.T) {
+	c, err := config.Parse([]byte(`
+rules:
+  - name: flap
+    action: state
+    raise: [IF-MIB::linkDown]
+    clear: [IF-MIB::linkUp]
+    ttl: 1h
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := Compile(c.Rules, c.BuiltinRules, mib.Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	store := collector.NewStore(0, 0, func() time.Time { return now })
+	if err := store.SetFamilies(set.Families()); err != nil {
+		t.Fatal(err)
+	}
+	src := netip.MustParseAddr("192.0.2.1")
+	set.Apply(&Trap{Src: src, Device: "sw1", OID: snmp.MustParseOID("1.3.6.1.6.3.1.1.5.3")}, store)
+	set.Apply(&Trap{Src: src, Device: "sw1", OID: snmp.MustParseOID("1.3.6.1.4.1.45.1.6.2.4.0.4")}, store) // s5CtrNewUnitDown: kept
+	alarms := func() (names []string) {
+		for _, d := range store.DerivedSnapshot() {
+			if d.Family.Name == "snmptrap_alarm_active" {
+				names = append(names, d.Values[0])
+			}
+		}
+		return names
+	}
+	if got := alarms(); !slices.Equal(got, []string{"flap", "unit_down"}) {
+		t.Fatalf("alarms %v", got)
+	}
+	now = now.Add(2 * time.Hour)
+	store.Expire()
+	if got := alarms(); !slices.Equal(got, []string{"unit_down"}) {
+		t.Errorf("after 2h: alarms %v, want unit_down only (flap has a 1h ttl)", got)
 	}
 }

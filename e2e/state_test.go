@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -93,4 +96,54 @@ rules:
 		`snmptrap_alarm_active{alarm="unit_down",device="127.0.0.1",resource="4.1.0",severity="critical"}`: 1,
 		`snmptrap_traps_received_total{device="127.0.0.1",trap="S5-CHASSIS-TRAP-MIB::s5CtrNewUnitDown"}`:   2,
 	})
+}
+
+// TestRulesReload: a reload adds a rule and renames a device; a reload
+// with a rule that names an unknown trap is refused with its line and
+// keeps everything running as it was.
+func TestRulesReload(t *testing.T) {
+	need(t)
+	port := freePort(t)
+	path := writeConfig(t, "devices:\n  - address: 127.0.0.1\n    name: lab-sw1\n")
+	e := start(t, fmt.Sprintf("--trap.listen-address=udp://127.0.0.1:%d", port), "--config.file="+path)
+	to := fmt.Sprintf("udp:127.0.0.1:%d", port)
+	const custom = "1.3.6.1.4.1.99999.0.7"
+	run(t, "snmptrap", "-v", "2c", "-c", "public", to, "", custom)
+	e.waitMetric(t, map[string]float64{trapKey("lab-sw1", custom): 1})
+
+	write := func(s string) {
+		t.Helper()
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`devices:
+  - address: 127.0.0.1
+    name: lab-sw2
+rules:
+  - name: lab-last
+    action: timestamp
+    traps: [1.3.6.1.4.1.99999]
+    metric: snmptrap_lab_last_timestamp_seconds
+`)
+	if code, body := e.request(t, http.MethodPost, "/-/reload"); code != http.StatusOK {
+		t.Fatalf("reload: %d %s", code, body)
+	}
+	run(t, "snmptrap", "-v", "2c", "-c", "public", to, "", custom)
+	got := e.waitMetric(t, map[string]float64{trapKey("lab-sw2", custom): 1, "snmptrap_exporter_config_last_reload_successful": 1})
+	if ts := got[`snmptrap_lab_last_timestamp_seconds{device="lab-sw2"}`]; ts < 1.7e9 {
+		t.Errorf("the reloaded rule's timestamp: %v", ts)
+	}
+
+	write(`rules:
+  - name: broken
+    action: state
+    raise: [IF-MIB::linkDwon]
+`)
+	code, body := e.request(t, http.MethodPost, "/-/reload")
+	if code != http.StatusInternalServerError || !strings.Contains(body, "line 4") || !strings.Contains(body, "IF-MIB::linkDwon") {
+		t.Errorf("reload of a broken rule: %d %q, want 500 naming line 4 and the trap", code, body)
+	}
+	run(t, "snmptrap", "-v", "2c", "-c", "public", to, "", custom)
+	e.waitMetric(t, map[string]float64{trapKey("lab-sw2", custom): 2, "snmptrap_exporter_config_last_reload_successful": 0})
 }

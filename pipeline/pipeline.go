@@ -310,15 +310,19 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		return pr.ack(reply, s, p)
 	}
 
+	// addr is the source, or for a trusted relay the agent it forwards
+	// for: the per-source limit on new series applies to it, so a relay
+	// does not spend one budget for all the devices behind it.
 	inv := pr.inventory.Load()
-	device := inv.label(inv.address(p.Source.Addr(), m))
+	addr := inv.address(p.Source.Addr(), m)
+	device := inv.label(addr)
 	trap := tl.label
 	if !tl.named {
 		pr.packets.Untranslated()
 	}
-	pr.store.Observe(p.Source.Addr(), device, trap, p.Received)
+	pr.store.Observe(addr, device, trap, p.Received)
 	if rs := pr.rules.Load(); rs != nil {
-		t := rules.Trap{Src: p.Source.Addr(), Device: device, OID: s.oid, Label: trap, Varbinds: m.Varbinds, At: p.Received}
+		t := rules.Trap{Src: addr, Device: device, OID: s.oid, Label: trap, Varbinds: m.Varbinds, At: p.Received}
 		rs.Apply(&t, pr.store)
 	}
 	c.Inc(v, collector.ResultAccepted)

@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t snmptrap_exporter .
-# Run:   docker run -p 9412:9412 -p 162:162/udp -p 412:412/udp -p 412:412/tcp snmptrap_exporter
+# Run:   docker run -v snmptrap:/var/lib/snmptrap_exporter -p 9412:9412 -p 162:162/udp -p 412:412/udp -p 412:412/tcp snmptrap_exporter
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
@@ -27,6 +27,9 @@ RUN apk add --no-cache libcap-setcap \
  && mkdir -p /var/lib/snmptrap_exporter \
  && chown nobody:nobody /var/lib/snmptrap_exporter
 USER nobody
+# --storage.path (data/ below this directory) holds the engine ID and the
+# series snapshot: mount a volume here to keep them across containers.
 WORKDIR /var/lib/snmptrap_exporter
+VOLUME /var/lib/snmptrap_exporter
 EXPOSE 9412 162/udp 412/udp 412/tcp
 ENTRYPOINT ["/bin/snmptrap_exporter"]

@@ -39,6 +39,9 @@ func (c *Config) validateDevices() error {
 			if strings.TrimSpace(d.Name) != d.Name || len(d.Name) > 128 {
 				return fmt.Errorf("%s: name %q must have no leading or trailing spaces and at most 128 characters", where, d.Name)
 			}
+			if _, err := netip.ParseAddr(d.Name); err == nil {
+				return fmt.Errorf("%s: name %q is an address: it would be mistaken for the device of that address", where, d.Name)
+			}
 			if d.Name == "_other" {
 				return fmt.Errorf("%s: name %q is reserved for the overflow series", where, d.Name)
 			}

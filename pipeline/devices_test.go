@@ -118,6 +118,7 @@ func TestDeviceConfigErrors(t *testing.T) {
 		{"devices:\n  - address: 10.0.0.1\n    labels: {device: x}\n", `devices[0] (10.0.0.1/32): label name "device" is taken by the device label itself`},
 		{"devices:\n  - address: 10.0.0.1\n    labels: {\"a-b\": x}\n", `devices[0] (10.0.0.1/32): invalid label name "a-b"`},
 		{"devices:\n  - address: 10.0.0.1\n    name: _other\n", `devices[0] (10.0.0.1/32): name "_other" is reserved for the overflow series`},
+		{"devices:\n  - address: 10.0.0.1\n    name: 10.0.0.2\n", `devices[0] (10.0.0.1/32): name "10.0.0.2" is an address: it would be mistaken for the device of that address`},
 		{"relays:\n  - 10.0.0.1/8\n", "line 2: invalid source \"10.0.0.1/8\": host bits set (did you mean 10.0.0.0/8?)"},
 		{"devices:\n  - address: 10.0.0.1\n    nmae: x\n", "line 3: field nmae not found in type config.Device"},
 	} {

@@ -207,10 +207,20 @@ var ReservedMetrics = []string{
 	"snmptrap_mib_modules_loaded",
 	"snmptrap_mib_load_errors_total",
 	"snmptrap_storage_restore_failures_total",
+	"snmptrap_storage_snapshots_total",
+	"snmptrap_storage_snapshot_failures_total",
+	"snmptrap_storage_last_snapshot_timestamp_seconds",
+	"snmptrap_storage_snapshot_size_bytes",
+	"snmptrap_storage_snapshot_duration_seconds",
+	"snmptrap_storage_restored_series",
 	"snmptrap_exporter_build_info",
 	"snmptrap_exporter_config_last_reload_successful",
 	"snmptrap_exporter_config_last_reload_success_timestamp_seconds",
 }
+
+// reservedPrefixes are the namespaces of the Go and process collectors the
+// exporter registers beside its own metrics.
+var reservedPrefixes = []string{"go_", "process_"}
 
 // maxRules bounds `rules:`; each rule is checked on every matching trap.
 const maxRules = 1000
@@ -560,6 +570,8 @@ func (r *Rule) Validate(i int) error {
 		return r.Errorf(i, "metric", "invalid metric name %q", metric)
 	case slices.Contains(ReservedMetrics, metric):
 		return r.Errorf(i, "metric", "metric %s is the exporter's own", metric)
+	case slices.ContainsFunc(reservedPrefixes, func(p string) bool { return strings.HasPrefix(metric, p) }):
+		return r.Errorf(i, "metric", "metric %s: the prefixes %s are the exporter's own", metric, strings.Join(reservedPrefixes, " and "))
 	case action == ActionCount && !strings.HasSuffix(metric, "_total"):
 		return r.Errorf(i, "metric", "metric %s counts traps: its name must end in _total", metric)
 	case action != ActionCount && strings.HasSuffix(metric, "_total"):

@@ -116,7 +116,7 @@ const (
 // Family.TTL: TTLSeries, 0 to keep, or a duration). src is the address the trap came from,
 // for the per-source limit on new series. It reports false when a new
 // series was refused by a limit (counted in snmptrap_series_dropped_total)
-// or f is not one of the store's families.
+// or f is not one of the store's families nor shaped as the one of its name.
 func (s *Store) Update(f *Family, op Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool {
 	if len(values) != len(f.Labels) {
 		panic(fmt.Sprintf("collector: %d label values for the %d labels of %s", len(values), len(f.Labels), f.Name))
@@ -138,8 +138,15 @@ func (s *Store) Update(f *Family, op Op, src netip.Addr, device string, values [
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.families[f.Name] != f {
-		return false // a family of an older configuration
+	if cur := s.families[f.Name]; cur != f {
+		// A family of an older configuration: a reload sets the new
+		// families before the new rules are in use, so the old rules may
+		// still send an update. It goes to the new family when that has
+		// the same shape (its series carried over); else it is dropped.
+		if cur == nil || !cur.sameShape(f) {
+			return false
+		}
+		f = cur
 	}
 	if ds := s.derived[k]; ds != nil {
 		if !slices.Equal(ds.values[f.KeyLabels:], values[f.KeyLabels:]) {

@@ -196,46 +196,54 @@ func (m *Message) decodeVarbinds(s *seq) *DecodeError {
 	if err := s.finish(); err != nil {
 		return err
 	}
-	// The loop works on indices into buf rather than through seq values:
-	// the same checks in the same order, but building a seq per varbind
-	// and appending through m cost a third of the decode profile.
-	buf := s.buf
-	vbs := m.Varbinds
-	for pos, end := list.content, list.end; pos < end; {
+	// On an error m.Varbinds keeps the varbinds read so far, as when they
+	// were appended through m: the next Decode clears them, so the slots
+	// beyond len stay zero and hold no reference to this buffer.
+	m.Varbinds, err = decodeVarbindList(m.Varbinds, s.buf, list.content, list.end)
+	return err
+}
+
+// decodeVarbindList appends the varbinds in buf[pos:end] to vbs. It returns
+// those read so far with an error.
+//
+// The loop works on indices into buf rather than through seq values:
+// the same checks in the same order, but building a seq per varbind
+// and appending through m cost a third of the decode profile.
+func decodeVarbindList(vbs []Varbind, buf []byte, pos, end int) ([]Varbind, *DecodeError) {
+	for pos < end {
 		if buf[pos] != TagSequence {
-			return malformed(ReasonExpectedSequence, pos)
+			return vbs, malformed(ReasonExpectedSequence, pos)
 		}
 		vb, err := readElement(buf, pos, end)
 		if err != nil {
-			return err
+			return vbs, err
 		}
 		pos = vb.end
 		if vb.content < vb.end && buf[vb.content] != TagObjectIdentifier {
-			return malformed(ReasonExpectedOID, vb.content)
+			return vbs, malformed(ReasonExpectedOID, vb.content)
 		}
 		name, err := readElement(buf, vb.content, vb.end)
 		if err != nil {
-			return err
+			return vbs, err
 		}
 		oid := buf[name.content:name.end]
 		if reason, off := checkOID(oid); reason != "" {
-			return malformed(reason, name.content+off)
+			return vbs, malformed(reason, name.content+off)
 		}
 		value, err := readElement(buf, name.end, vb.end)
 		if err != nil {
-			return err
+			return vbs, err
 		}
 		content := buf[value.content:value.end]
 		if err := checkValue(value, content); err != nil {
-			return err
+			return vbs, err
 		}
 		if value.end != vb.end {
-			return malformed(ReasonTrailingBytes, value.end)
+			return vbs, malformed(ReasonTrailingBytes, value.end)
 		}
 		vbs = append(vbs, Varbind{OID: oid, Type: value.tag, Value: content})
 	}
-	m.Varbinds = vbs
-	return nil
+	return vbs, nil
 }
 
 // oid returns the content of e after checking that it is a well-formed OID.

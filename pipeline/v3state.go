@@ -167,9 +167,13 @@ const minMACSetSlots = 16
 
 func newMACSet() macSet { return macSet{seed: maphash.MakeSeed()} }
 
-// fingerprint returns mac's fingerprint, never 0.
+// fingerprint returns mac's fingerprint, never 0. Only a hash of 0 is
+// moved (to 1), so the fingerprint keeps all 64 bits the odds above need.
 func (s *macSet) fingerprint(mac []byte) uint64 {
-	return maphash.Bytes(s.seed, mac) | 1
+	if fp := maphash.Bytes(s.seed, mac); fp != 0 {
+		return fp
+	}
+	return 1
 }
 
 func (s *macSet) has(fp uint64) bool {

@@ -50,6 +50,17 @@ type series struct {
 	last atomic.Int64
 }
 
+// seen moves the last-seen time forward to ts, never back: the receive
+// goroutines stamp whole batches, so two of them may store out of order.
+func (sr *series) seen(ts int64) {
+	for {
+		old := sr.last.Load()
+		if ts <= old || sr.last.CompareAndSwap(old, ts) {
+			return
+		}
+	}
+}
+
 // Store keeps one counter and one last-seen timestamp per device × trap, up
 // to a limit. Traps that find no room are counted in a single overflow series
 // that lives outside the limit, so the sum over all series always equals the
@@ -167,7 +178,7 @@ func (s *Store) Observe(src netip.Addr, device, trap string, at time.Time) bool 
 	s.mu.RLock()
 	if sr := s.series[k]; sr != nil {
 		sr.count.Add(1)
-		sr.last.Store(ts)
+		sr.seen(ts)
 		s.mu.RUnlock()
 		return true
 	}
@@ -177,12 +188,12 @@ func (s *Store) Observe(src netip.Addr, device, trap string, at time.Time) bool 
 	defer s.mu.Unlock()
 	if sr := s.series[k]; sr != nil {
 		sr.count.Add(1)
-		sr.last.Store(ts)
+		sr.seen(ts)
 		return true
 	}
 	if !s.admitNew(src, device, at) {
 		s.overflow.count.Add(1)
-		s.overflow.last.Store(ts)
+		s.overflow.seen(ts)
 		return false
 	}
 	// A new series is complete before it becomes visible.

@@ -199,3 +199,15 @@ func TestStoreExpireDuringObserve(t *testing.T) {
 		t.Fatalf("%d fresh series expired", expired)
 	}
 }
+
+// A trap stamped earlier (another receive goroutine's batch) does not move
+// the last-seen time back.
+func TestLastSeenNeverGoesBack(t *testing.T) {
+	s := NewStore(0, 0, nil)
+	late, early := time.Unix(2000, 0), time.Unix(1000, 0)
+	s.Observe(netip.Addr{}, "sw1", "t", late)
+	s.Observe(netip.Addr{}, "sw1", "t", early)
+	if got := s.Snapshot()[0]; got.Count != 2 || !got.Last.Equal(late) {
+		t.Errorf("count %d, last %v; want 2, %v", got.Count, got.Last, late)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/ratelimit"
 )
 
 // OverflowLabel is the device and trap label value of the overflow series that
@@ -75,8 +77,8 @@ type Store struct {
 	series    map[Key]*series
 	derived   map[dkey]*dseries
 	families  map[string]*Family
-	perDevice map[string]int // series per device, both kinds
-	sources   *sourceBuckets
+	perDevice map[string]int       // series per device, both kinds
+	sources   *ratelimit.PerSource // nil: no per-source limit
 
 	overflow           series
 	droppedLimit       atomic.Uint64
@@ -101,7 +103,6 @@ func NewStore(limit int, ttl time.Duration, now func() time.Time) *Store {
 		derived:   make(map[dkey]*dseries),
 		families:  make(map[string]*Family),
 		perDevice: make(map[string]int),
-		sources:   newSourceBuckets(maxSourceBuckets),
 	}
 }
 
@@ -111,6 +112,10 @@ func (s *Store) SetLimits(l Limits) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limits = l
+	s.sources = nil
+	if n := float64(l.NewPerSourcePerMinute); n > 0 {
+		s.sources = ratelimit.NewPerSource(n/60, n, maxSourceBuckets)
+	}
 }
 
 // admitNew applies the limits to a new series of device from src and
@@ -121,7 +126,7 @@ func (s *Store) admitNew(src netip.Addr, device string, at time.Time) bool {
 		s.droppedLimit.Add(1)
 	case s.limits.PerDevice > 0 && s.perDevice[device] >= s.limits.PerDevice:
 		s.droppedDeviceLimit.Add(1)
-	case s.limits.NewPerSourcePerMinute > 0 && !s.sources.allow(src, s.limits.NewPerSourcePerMinute, at):
+	case s.sources != nil && !s.sources.Allow(src, at):
 		s.droppedSourceRate.Add(1)
 	default:
 		return true
@@ -226,7 +231,6 @@ func (s *Store) Expire() int {
 	}
 	n += s.expireDerived(now)
 	s.droppedExpired.Add(uint64(n))
-	s.sources.expire(now)
 	return n
 }
 
@@ -282,57 +286,6 @@ func (s *Store) Dropped() map[string]uint64 {
 	}
 }
 
-// maxSourceBuckets bounds the per-source new-series buckets. Past it the
-// oldest are forgotten early, which only gives those sources a full bucket
-// again; the store's cap still holds.
+// maxSourceBuckets bounds the per-source new-series buckets (see
+// ratelimit.PerSource); the store's cap still holds.
 const maxSourceBuckets = 10000
-
-// sourceBuckets is a token bucket of new series per source address.
-// Guarded by the store's lock.
-type sourceBuckets struct {
-	max int
-	m   map[netip.Addr]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newSourceBuckets(max int) *sourceBuckets {
-	return &sourceBuckets{max: max, m: make(map[netip.Addr]*bucket)}
-}
-
-// allow takes a token from src's bucket, which refills at perMinute per
-// minute up to perMinute.
-func (b *sourceBuckets) allow(src netip.Addr, perMinute int, now time.Time) bool {
-	bk := b.m[src]
-	if bk == nil {
-		if len(b.m) >= b.max {
-			b.expire(now)
-			if len(b.m) >= b.max {
-				clear(b.m)
-			}
-		}
-		bk = &bucket{tokens: float64(perMinute), last: now}
-		b.m[src] = bk
-	}
-	if dt := now.Sub(bk.last); dt > 0 {
-		bk.tokens = min(float64(perMinute), bk.tokens+dt.Minutes()*float64(perMinute))
-		bk.last = now
-	}
-	if bk.tokens < 1 {
-		return false
-	}
-	bk.tokens--
-	return true
-}
-
-// expire forgets buckets that have been full again for a while.
-func (b *sourceBuckets) expire(now time.Time) {
-	for src, bk := range b.m {
-		if now.Sub(bk.last) > 2*time.Minute {
-			delete(b.m, src)
-		}
-	}
-}

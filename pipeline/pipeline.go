@@ -18,6 +18,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/ratelimit"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
@@ -83,14 +84,17 @@ type Processor struct {
 	now     func() time.Time
 	informs *informCache
 
-	security    atomic.Pointer[Security]
-	names       atomic.Pointer[translation]
-	inventory   atomic.Pointer[Inventory]
-	rules       atomic.Pointer[rules.Set]
-	engine      *engine.Engine
-	keys        *keyCache
-	times       *timeliness
-	limiter     *replyLimiter
+	security  atomic.Pointer[Security]
+	names     atomic.Pointer[translation]
+	inventory atomic.Pointer[Inventory]
+	rules     atomic.Pointer[rules.Set]
+	engine    *engine.Engine
+	keys      *keyCache
+	times     *timeliness
+	// limiter bounds replies (Reports and acks) per source address: they
+	// are sent to an address nobody authenticated, so they could be aimed
+	// at a victim.
+	limiter     *ratelimit.PerSource
 	stats       usmCounters
 	saltCounter atomic.Uint64
 
@@ -139,7 +143,7 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 		engine:  opts.Engine,
 		keys:    newKeyCache(maxKeyCache),
 		times:   newTimeliness(maxEngines, maxSeenPerEngine, engineStateTTL),
-		limiter: newReplyLimiter(replyRate, replyBurst, maxReplySources),
+		limiter: ratelimit.NewPerSource(replyRate, replyBurst, maxReplySources),
 		// Listener names are few and fixed; the bound is never reached.
 		counters: newInterner[string, *collector.ListenerCounters](maxInterned),
 		scratch: sync.Pool{New: func() any {
@@ -339,7 +343,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 // ack builds the Response that acknowledges the inform in s.msg, within
 // the source's reply budget.
 func (pr *Processor) ack(reply []byte, s *scratch, p *receiver.Packet) []byte {
-	if !pr.limiter.allow(p.Source.Addr(), pr.now()) {
+	if !pr.limiter.Allow(p.Source.Addr(), pr.now()) {
 		s.counters.RateLimited()
 		return nil
 	}

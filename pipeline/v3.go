@@ -211,7 +211,7 @@ func (pr *Processor) report(dst []byte, s *scratch, p *receiver.Packet, verdict 
 	if len(v.EngineID) != 0 && !s.v3.authoritative {
 		return nil // a trap's sender is authoritative: we report nothing
 	}
-	if !pr.limiter.allow(p.Source.Addr(), pr.now()) {
+	if !pr.limiter.Allow(p.Source.Addr(), pr.now()) {
 		s.counters.RateLimited()
 		return nil
 	}

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"hash/maphash"
 	"math"
-	"net/netip"
 	"sync"
 	"time"
 
@@ -361,56 +360,4 @@ func (t *timeliness) remember(st *engineTime, fp uint64, boots, etime int32) {
 	}
 	st.seen.add(fp)
 	st.queue = append(st.queue, seenMsg{mac: fp, boots: boots, time: etime})
-}
-
-// replyLimiter bounds replies (Reports and acks) per source address: they
-// are sent to an address nobody authenticated, so they could be aimed at a
-// victim. A token bucket per source; the table is bounded and forgets
-// sources whose bucket has refilled.
-type replyLimiter struct {
-	mu      sync.Mutex
-	rate    float64 // tokens per second
-	burst   float64
-	max     int
-	buckets map[netip.Addr]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newReplyLimiter(rate, burst float64, max int) *replyLimiter {
-	return &replyLimiter{rate: rate, burst: burst, max: max, buckets: make(map[netip.Addr]*bucket)}
-}
-
-func (l *replyLimiter) allow(src netip.Addr, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.buckets[src]
-	if b == nil {
-		if len(l.buckets) >= l.max {
-			// Forget full buckets first: they behave as new ones would.
-			for a, old := range l.buckets {
-				if old.tokens+now.Sub(old.at).Seconds()*l.rate >= l.burst {
-					delete(l.buckets, a)
-				}
-			}
-			for a := range l.buckets {
-				if len(l.buckets) < l.max {
-					break
-				}
-				delete(l.buckets, a)
-			}
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[src] = b
-	}
-	b.tokens = min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
-	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }

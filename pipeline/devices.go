@@ -19,7 +19,6 @@ import (
 type Inventory struct {
 	names    map[netip.Addr]string
 	prefixes []inventoryEntry // longest prefix first
-	byName   map[string]*inventoryEntry
 	relays   []netip.Prefix
 	labels   *interner[netip.Addr, string]
 }
@@ -34,7 +33,6 @@ type inventoryEntry struct {
 func NewInventory(c *config.Config) *Inventory {
 	inv := &Inventory{
 		names:  make(map[netip.Addr]string),
-		byName: make(map[string]*inventoryEntry),
 		labels: newInterner[netip.Addr, string](maxInterned),
 	}
 	for _, d := range c.Devices {
@@ -45,11 +43,6 @@ func NewInventory(c *config.Config) *Inventory {
 		}
 	}
 	slices.SortStableFunc(inv.prefixes, func(a, b inventoryEntry) int { return b.prefix.Bits() - a.prefix.Bits() })
-	for i := range inv.prefixes {
-		if e := &inv.prefixes[i]; e.name != "" {
-			inv.byName[e.name] = e
-		}
-	}
 	for _, r := range c.Relays {
 		inv.relays = append(inv.relays, r.Prefix)
 	}

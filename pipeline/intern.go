@@ -149,12 +149,16 @@ func (pr *Processor) trapLabelBER(oid, text []byte) (trapLabel, []byte, error) {
 	if err != nil {
 		return trapLabel{}, text, err
 	}
-	l := trapLabel{label: string(text)}
+	return tr.labels.store(string(oid), tr.label(text)), text, nil
+}
+
+// label returns the `trap` label for a dotted OID: its name when the table
+// knows it, else the numeric OID, which is never dropped.
+func (tr *translation) label(dotted []byte) trapLabel {
 	if tr.names != nil {
-		l.label, l.named = tr.names.NotificationName(text)
-		if !l.named {
-			l.label = string(text)
+		if name, ok := tr.names.NotificationName(dotted); ok {
+			return trapLabel{label: name, named: true}
 		}
 	}
-	return tr.labels.store(string(oid), l), text, nil
+	return trapLabel{label: string(dotted)}
 }

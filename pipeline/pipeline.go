@@ -409,10 +409,6 @@ func (pr *Processor) renderVarbinds(m *snmp.Message) string {
 // TrapLabel returns the `trap` label for a dotted OID: its name when the
 // table knows it, else the numeric OID, which is never dropped.
 func (pr *Processor) TrapLabel(oid []byte) (label string, named bool) {
-	if n := pr.names.Load().names; n != nil {
-		if name, ok := n.NotificationName(oid); ok {
-			return name, true
-		}
-	}
-	return string(oid), false
+	l := pr.names.Load().label(oid)
+	return l.label, l.named
 }

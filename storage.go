@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 )
 
 // snapshotter keeps the store's series across restarts in
@@ -174,7 +175,7 @@ func (sn *snapshotter) save() error {
 	sn.buf, info = sn.store.EncodeSnapshot(sn.buf[:0])
 	var err error
 	if info.Sum != sn.saved.Sum || !sn.unchangedOnDisk() {
-		err = collector.WriteFileAtomic(sn.path, sn.buf)
+		err = atomicfile.Write(sn.path, sn.buf)
 	}
 	if err == nil {
 		sn.savedAt, err = sn.stamp()

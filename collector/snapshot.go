@@ -41,8 +41,6 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
-
-	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 )
 
 // SnapshotFileName is the snapshot's name in the storage directory.
@@ -530,6 +528,3 @@ func (s *Store) admitRestored(device string) bool {
 	}
 	return false
 }
-
-// WriteFileAtomic replaces path with b durably (see atomicfile.Write).
-func WriteFileAtomic(path string, b []byte) error { return atomicfile.Write(path, b) }

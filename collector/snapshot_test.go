@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 )
 
 // snapshotStore has trap series, the overflow series and rule-derived
@@ -341,10 +343,10 @@ func TestLoadAndWriteFile(t *testing.T) {
 		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
 	}
 	s, _ := snapshotStore(t)
-	if err := WriteFileAtomic(path, encode(s)); err != nil {
+	if err := atomicfile.Write(path, encode(s)); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(path, encode(s)); err != nil { // over the old one
+	if err := atomicfile.Write(path, encode(s)); err != nil { // over the old one
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
@@ -364,12 +366,12 @@ func TestLoadAndWriteFile(t *testing.T) {
 	// file where the directory goes.
 	blocked := filepath.Join(dir, "blocked")
 	os.MkdirAll(filepath.Join(blocked, "x"), 0o750)
-	if err := WriteFileAtomic(blocked, []byte("x")); err == nil {
+	if err := atomicfile.Write(blocked, []byte("x")); err == nil {
 		t.Error("rename over a non-empty directory succeeded")
 	}
 	notDir := filepath.Join(dir, "file")
 	os.WriteFile(notDir, nil, 0o600)
-	if err := WriteFileAtomic(filepath.Join(notDir, SnapshotFileName), []byte("x")); err == nil {
+	if err := atomicfile.Write(filepath.Join(notDir, SnapshotFileName), []byte("x")); err == nil {
 		t.Error("writing under a file succeeded")
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 3 {
@@ -447,7 +449,7 @@ func BenchmarkSnapshotSave100k(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			buf, _ = s.EncodeSnapshot(buf[:0])
-			if err := WriteFileAtomic(path, buf); err != nil {
+			if err := atomicfile.Write(path, buf); err != nil {
 				b.Fatal(err)
 			}
 		}

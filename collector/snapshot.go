@@ -457,7 +457,7 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 			res.Derived++
 			continue
 		}
-		if !s.admitRestored(r.device) {
+		if !s.admitCaps(r.device) {
 			res.Limit++
 			continue
 		}
@@ -484,13 +484,11 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 		last := t.last
 		if sr := s.series[t.Key]; sr != nil {
 			sr.count.Add(t.count)
-			if last > sr.last.Load() {
-				sr.last.Store(last)
-			}
+			sr.seen(last)
 			res.Traps++
 			continue
 		}
-		if !s.admitRestored(t.Device) {
+		if !s.admitCaps(t.Device) {
 			res.Limit++
 			overflow += t.count
 			overflowLast = max(overflowLast, last)
@@ -505,26 +503,9 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 	}
 	if overflow > 0 {
 		s.overflow.count.Add(overflow)
-		if overflowLast > s.overflow.last.Load() {
-			s.overflow.last.Store(overflowLast)
-		}
+		s.overflow.seen(overflowLast)
 	}
 	res.Overflow = overflow
 	res.Devices = len(s.perDevice)
 	return res
-}
-
-// admitRestored applies the global and per-device caps to a restored
-// series and counts a refusal; the per-source rate does not apply.
-// Called with s.mu held for writing.
-func (s *Store) admitRestored(device string) bool {
-	switch {
-	case s.limit > 0 && len(s.series)+len(s.derived) >= s.limit:
-		s.droppedLimit.Add(1)
-	case s.limits.PerDevice > 0 && s.perDevice[device] >= s.limits.PerDevice:
-		s.droppedDeviceLimit.Add(1)
-	default:
-		return true
-	}
-	return false
 }

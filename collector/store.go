@@ -121,13 +121,26 @@ func (s *Store) SetLimits(l Limits) {
 // admitNew applies the limits to a new series of device from src and
 // counts a refusal. Called with s.mu held for writing.
 func (s *Store) admitNew(src netip.Addr, device string, at time.Time) bool {
+	if !s.admitCaps(device) {
+		return false
+	}
+	if s.sources != nil && !s.sources.Allow(src, at) {
+		s.droppedSourceRate.Add(1)
+		return false
+	}
+	return true
+}
+
+// admitCaps applies the global and per-device caps to a new series of
+// device and counts a refusal (a restored series goes through these only:
+// the per-source rate is for traps arriving). Called with s.mu held for
+// writing.
+func (s *Store) admitCaps(device string) bool {
 	switch {
 	case s.limit > 0 && len(s.series)+len(s.derived) >= s.limit:
 		s.droppedLimit.Add(1)
 	case s.limits.PerDevice > 0 && s.perDevice[device] >= s.limits.PerDevice:
 		s.droppedDeviceLimit.Add(1)
-	case s.sources != nil && !s.sources.Allow(src, at):
-		s.droppedSourceRate.Add(1)
 	default:
 		return true
 	}

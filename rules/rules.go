@@ -310,15 +310,20 @@ func (s *source) value(vb snmp.Varbind) (string, bool) {
 		}
 		return strconv.FormatInt(n, 10), true
 	case valueNumber:
-		if n, ok := vb.Int64(); ok {
-			return strconv.FormatInt(n, 10), true
-		}
-		if u, ok := vb.Uint64(); ok {
-			return strconv.FormatUint(u, 10), true
-		}
-		return "", false
+		return decimal(vb)
 	}
 	return text(vb)
+}
+
+// decimal renders a numeric varbind's value in decimal.
+func decimal(vb snmp.Varbind) (string, bool) {
+	if n, ok := vb.Int64(); ok {
+		return strconv.FormatInt(n, 10), true
+	}
+	if u, ok := vb.Uint64(); ok {
+		return strconv.FormatUint(u, 10), true
+	}
+	return "", false
 }
 
 // text renders a varbind's value for an info label: octet strings as text
@@ -348,13 +353,7 @@ func text(vb snmp.Varbind) (string, bool) {
 		}
 		return string(b), true
 	}
-	if n, ok := vb.Int64(); ok {
-		return strconv.FormatInt(n, 10), true
-	}
-	if u, ok := vb.Uint64(); ok {
-		return strconv.FormatUint(u, 10), true
-	}
-	return "", false
+	return decimal(vb)
 }
 
 // Compile checks the rules (of `rules:`) and the built-in rules that

@@ -257,26 +257,18 @@ type Sample struct {
 // Snapshot returns all series sorted by device then trap, followed by the
 // overflow series once any trap has overflowed.
 func (s *Store) Snapshot() []Sample {
-	s.mu.RLock()
-	out := make([]Sample, 0, len(s.series)+1)
-	for k, sr := range s.series {
-		out = append(out, Sample{Key: k, Count: sr.count.Load(), Last: time.Unix(0, sr.last.Load())})
-	}
-	s.mu.RUnlock()
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Device != out[j].Device {
-			return out[i].Device < out[j].Device
+	samples := s.appendSamples(nil) // the copy /metrics writes from
+	out := make([]Sample, 0, len(samples))
+	var overflow []Sample
+	for _, x := range samples {
+		smp := Sample{Key: Key{Device: x.device, Trap: x.trap}, Count: x.count, Last: time.Unix(0, x.last)}
+		if x.device == OverflowLabel && x.trap == OverflowLabel {
+			overflow = append(overflow, smp)
+			continue
 		}
-		return out[i].Trap < out[j].Trap
-	})
-	if c := s.overflow.count.Load(); c > 0 {
-		out = append(out, Sample{
-			Key:   Key{Device: OverflowLabel, Trap: OverflowLabel},
-			Count: c,
-			Last:  time.Unix(0, s.overflow.last.Load()),
-		})
+		out = append(out, smp)
 	}
-	return out
+	return append(out, overflow...)
 }
 
 // Len returns the number of series in the store, trap counters and

@@ -131,13 +131,10 @@ func (cm *configManager) reload() error {
 	if old := cm.current.Load(); old != nil && old.EngineID != c.EngineID {
 		level.Warn(cm.logger).Log("msg", "engine_id changed: it takes effect at the next start")
 	}
-	cm.proc.SetSecurity(l.sec)
-	cm.proc.SetInventory(l.inv)
-	cm.proc.SetRules(l.rules)
-	if table != cm.table {
-		cm.table = table
-		cm.proc.SetNames(table)
-	}
+	// One swap: no message is admitted under the new security and ruled
+	// or named under the old.
+	cm.table = table
+	cm.proc.Apply(pipeline.Settings{Security: l.sec, Inventory: l.inv, Rules: l.rules, Names: table})
 	cm.current.Store(c)
 	cm.lastOK.Set(1)
 	cm.lastSuccess.SetToCurrentTime()

@@ -102,7 +102,7 @@ func TestInventoryReload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr.SetInventory(NewInventory(c))
+	reconfigure(pr, func(s *Settings) { s.Inventory = NewInventory(c) })
 	trapFrom(pr, "192.0.2.7:1000", data)
 	if got, want := devicesOf(store), []string{"core-sw1 1", "core-sw9 1"}; !slices.Equal(got, want) {
 		t.Errorf("series %v, want %v", got, want)

@@ -56,7 +56,7 @@ func TestCapturedV3Traps(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := newFixture(100)
-	f.proc.SetSecurity(sec)
+	reconfigure(f.proc, func(s *Settings) { s.Security = sec })
 	for _, name := range capturedV3 {
 		b, err := os.ReadFile(name)
 		if err != nil {
@@ -75,7 +75,7 @@ func TestCapturedV3Traps(t *testing.T) {
 	}
 	wsec, _ := NewSecurity(wrong)
 	g := newFixture(100)
-	g.proc.SetSecurity(wsec)
+	reconfigure(g.proc, func(s *Settings) { s.Security = wsec })
 	b, _ := os.ReadFile(capturedV3[0])
 	g.handle(b)
 	if n := g.count(collector.VersionV3, collector.ResultAuthFailed); n != 1 {

@@ -137,11 +137,10 @@ func newTranslation(n Names) *translation {
 	return &translation{names: n, labels: newInterner[string, trapLabel](maxInterned)}
 }
 
-// trapLabelBER returns the trap label of the OID with BER content octets
+// labelBER returns the trap label of the OID with BER content octets
 // oid. text is scratch space for the dotted form; it is returned, possibly
 // grown.
-func (pr *Processor) trapLabelBER(oid, text []byte) (trapLabel, []byte, error) {
-	tr := pr.names.Load()
+func (tr *translation) labelBER(oid, text []byte) (trapLabel, []byte, error) {
 	if l, ok := lookupBytes(tr.labels, oid); ok {
 		return l, text, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,20 +47,32 @@ const (
 	maxInterned       = 100000 // distinct devices / numeric trap OIDs kept as shared strings
 )
 
-// Options configure a Processor.
-type Options struct {
+// Settings are what a reload changes. A Processor holds them as one
+// value, published with one atomic swap (Apply) and read once per message,
+// so that no message is admitted under one configuration's security and
+// named, attributed or ruled under another's.
+type Settings struct {
 	// Security says who may send; nil accepts v1/v2c from anyone and no
-	// SNMPv3 users. SetSecurity replaces it on reload.
+	// SNMPv3 users.
 	Security *Security
 	// Inventory names devices and says which sources are relays; nil: no
-	// names, no relays. SetInventory replaces it.
+	// names, no relays.
 	Inventory *Inventory
-	// Rules derive gauges and state from admitted traps; nil: none.
-	// SetRules replaces them.
+	// Rules derive gauges and state from admitted traps; nil: none. The
+	// store's families must have been set to theirs first.
 	Rules *rules.Set
-	// Names translates trap OIDs; nil leaves them numeric. SetNames
-	// replaces it.
+	// Names translates trap OIDs; nil leaves them numeric.
 	Names Names
+}
+
+// Options configure a Processor.
+type Options struct {
+	// Security, Inventory, Rules and Names are the initial Settings;
+	// Apply replaces them.
+	Security  *Security
+	Inventory *Inventory
+	Rules     *rules.Set
+	Names     Names
 	// Engine is this exporter's own SNMP engine, needed to acknowledge
 	// SNMPv3 informs and answer engine discovery; nil disables both.
 	Engine *engine.Engine
@@ -84,11 +97,8 @@ type Processor struct {
 	now     func() time.Time
 	informs *informCache
 
-	security  atomic.Pointer[Security]
-	names     atomic.Pointer[translation]
-	inventory atomic.Pointer[Inventory]
-	rules     atomic.Pointer[rules.Set]
-	engine    *engine.Engine
+	settings atomic.Pointer[settings]
+	engine   *engine.Engine
 	keys      *keyCache
 	times     *timeliness
 	// limiter bounds replies (Reports and acks) per source address: they
@@ -158,17 +168,7 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 			}
 		}},
 	}
-	sec := opts.Security
-	if sec == nil {
-		sec = &Security{}
-	}
-	pr.security.Store(sec)
-	pr.SetNames(opts.Names)
-	if opts.Inventory == nil {
-		opts.Inventory = NewInventory(&config.Config{})
-	}
-	pr.SetInventory(opts.Inventory)
-	pr.SetRules(opts.Rules)
+	pr.Apply(Settings{Security: opts.Security, Inventory: opts.Inventory, Rules: opts.Rules, Names: opts.Names})
 	// A random start keeps salts from repeating across restarts
 	// (RFC 3826 §3.1.2.1).
 	var seed [8]byte
@@ -177,21 +177,49 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 	return pr
 }
 
-// SetSecurity swaps in a new auth configuration (on reload). Messages being
-// handled finish with the one they started with.
-func (pr *Processor) SetSecurity(s *Security) { pr.security.Store(s) }
+// settings are the published Settings with the trap-label cache of their
+// name table.
+type settings struct {
+	Settings
+	tr *translation
+}
 
-// SetRules swaps in new rules (on reload); the store's families must have
-// been set to theirs first.
-func (pr *Processor) SetRules(rs *rules.Set) { pr.rules.Store(rs) }
+// Apply publishes new settings (at start and on reload) in one swap.
+// Messages being handled finish with the settings they started with. A
+// name table that is the same as before keeps its cache of trap labels.
+func (pr *Processor) Apply(s Settings) {
+	if s.Security == nil {
+		s.Security = &Security{}
+	}
+	if s.Inventory == nil {
+		s.Inventory = NewInventory(&config.Config{})
+	}
+	next := &settings{Settings: s}
+	if old := pr.settings.Load(); old != nil && sameNames(old.Names, s.Names) {
+		next.tr = old.tr
+	} else {
+		next.tr = newTranslation(s.Names)
+	}
+	pr.settings.Store(next)
+}
 
-// SetInventory swaps in a new device inventory (on reload).
-func (pr *Processor) SetInventory(inv *Inventory) { pr.inventory.Store(inv) }
+// sameNames reports whether two name tables are the same one (a pointer
+// to the same table); tables of a type that cannot be compared never are.
+func sameNames(a, b Names) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return va.Type() == vb.Type() && va.Comparable() && va.Equal(vb)
+}
+
+// Settings returns the settings in use.
+func (pr *Processor) Settings() Settings { return pr.settings.Load().Settings }
 
 // DeviceInfo returns the snmptrap_device_info series of the current
 // inventory for the devices seen.
 func (pr *Processor) DeviceInfo(seen []string) []collector.DeviceInfo {
-	return pr.inventory.Load().Info(seen)
+	return pr.settings.Load().Inventory.Info(seen)
 }
 
 func (pr *Processor) listener(name string) *collector.ListenerCounters {
@@ -256,7 +284,9 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	v := labelVersion(m.Version)
 	s.data, s.counters = p.Data, c
 
-	sec := pr.security.Load()
+	// One load: every decision below uses the same configuration.
+	st := pr.settings.Load()
+	sec := st.Security
 	if !sec.sourceAllowed(p.Source.Addr()) {
 		pr.reject(c, p, m, collector.ResultSourceRejected, "source not in auth.sources")
 		return nil
@@ -299,7 +329,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		return nil
 	}
 	var tl trapLabel
-	if tl, s.text, err = pr.trapLabelBER(s.oid, s.text); err != nil {
+	if tl, s.text, err = st.tr.labelBER(s.oid, s.text); err != nil {
 		pr.reject(c, p, m, collector.ResultMalformed, err.Error())
 		return nil
 	}
@@ -317,7 +347,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	// addr is the source, or for a trusted relay the agent it forwards
 	// for: the per-source limit on new series applies to it, so a relay
 	// does not spend one budget for all the devices behind it.
-	inv := pr.inventory.Load()
+	inv := st.Inventory
 	addr := inv.address(p.Source.Addr(), m)
 	device := inv.label(addr)
 	trap := tl.label
@@ -325,14 +355,14 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		pr.packets.Untranslated()
 	}
 	pr.store.Observe(addr, device, trap, p.Received)
-	if rs := pr.rules.Load(); rs != nil {
+	if rs := st.Rules; rs != nil {
 		t := rules.Trap{Src: addr, Device: device, OID: s.oid, Label: trap, Varbinds: m.Varbinds, At: p.Received}
 		rs.Apply(&t, pr.store)
 	}
 	c.Inc(v, collector.ResultAccepted)
 	if pr.debug {
 		level.Debug(pr.logger).Log("msg", "trap received", "listener", p.Listener, "source", p.Source,
-			"version", m.Version, "pdu", m.PDUType, "trap", trap, "varbinds", pr.renderVarbinds(m))
+			"version", m.Version, "pdu", m.PDUType, "trap", trap, "varbinds", renderVarbinds(st.Names, m))
 	}
 	if inform {
 		return pr.ack(reply, s, p)
@@ -384,14 +414,9 @@ type Names interface {
 	AppendVarbind(dst, oid []byte, typ byte, value []byte) []byte
 }
 
-// SetNames swaps in a new translation table (on reload, or once operator
-// MIBs are loaded); nil leaves trap OIDs numeric.
-func (pr *Processor) SetNames(n Names) { pr.names.Store(newTranslation(n)) }
-
 // renderVarbinds renders a message's varbinds for the debug log.
-func (pr *Processor) renderVarbinds(m *snmp.Message) string {
+func renderVarbinds(n Names, m *snmp.Message) string {
 	var b []byte
-	n := pr.names.Load().names
 	for i, vb := range m.Varbinds {
 		if i > 0 {
 			b = append(b, "; "...)
@@ -409,6 +434,6 @@ func (pr *Processor) renderVarbinds(m *snmp.Message) string {
 // TrapLabel returns the `trap` label for a dotted OID: its name when the
 // table knows it, else the numeric OID, which is never dropped.
 func (pr *Processor) TrapLabel(oid []byte) (label string, named bool) {
-	l := pr.names.Load().label(oid)
+	l := pr.settings.Load().tr.label(oid)
 	return l.label, l.named
 }

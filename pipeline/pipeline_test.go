@@ -350,9 +350,9 @@ func TestSetNamesReplacesCachedLabels(t *testing.T) {
 	pr := New(store, collector.NewPackets(), Options{})
 	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)}
 	pr.Handle(p, nil)
-	pr.SetNames(genericNames)
+	reconfigure(pr, func(s *Settings) { s.Names = genericNames })
 	pr.Handle(p, nil)
-	pr.SetNames(nil)
+	reconfigure(pr, func(s *Settings) { s.Names = nil })
 	pr.Handle(p, nil)
 	var got []string
 	for _, s := range store.Snapshot() {

@@ -296,7 +296,7 @@ func TestCommunityAndSourceAllowLists(t *testing.T) {
 	// A reload that drops the community list accepts "private" too.
 	c, _ := config.Parse([]byte("auth:\n  sources: [192.0.2.0/24]\n"))
 	sec, _ := NewSecurity(c)
-	f.proc.SetSecurity(sec)
+	reconfigure(f.proc, func(s *Settings) { s.Security = sec })
 	f.handle(wrong)
 	if a := f.count(collector.VersionV2c, collector.ResultAccepted); a != 2 {
 		t.Errorf("after reload: accepted %d, want 2", a)

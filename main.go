@@ -127,7 +127,7 @@ func run(args []string) int {
 	if *configCheck {
 		// Rules are checked against the MIB names, --mib.dir included.
 		table, _ := mm.load(context.Background())
-		if _, err := cm.read(table); err != nil {
+		if _, err := cm.read(table, nil); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", program, err)
 			return 1
 		}

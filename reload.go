@@ -63,8 +63,10 @@ type loaded struct {
 
 // read loads and compiles the file, its rules checked against table; with
 // no --config.file it is the empty configuration: v1/v2c from anyone, no
-// SNMPv3 users, the built-in rules.
-func (cm *configManager) read(table *mib.Table) (*loaded, error) {
+// SNMPv3 users, the built-in rules. Users unchanged from prev (the
+// security in use, nil at start) are taken over without hashing their
+// passwords again.
+func (cm *configManager) read(table *mib.Table, prev *pipeline.Security) (*loaded, error) {
 	c := &config.Config{}
 	if cm.path != "" {
 		var err error
@@ -72,7 +74,7 @@ func (cm *configManager) read(table *mib.Table) (*loaded, error) {
 			return nil, err
 		}
 	}
-	sec, err := pipeline.NewSecurity(c)
+	sec, err := pipeline.NewSecurityFrom(c, prev)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +90,7 @@ func (cm *configManager) read(table *mib.Table) (*loaded, error) {
 
 // load is the first load, at start; a bad file stops the start.
 func (cm *configManager) load() (*loaded, error) {
-	l, err := cm.read(cm.table)
+	l, err := cm.read(cm.table, nil)
 	if err != nil {
 		cm.lastOK.Set(0)
 		return nil, err
@@ -120,7 +122,7 @@ func (cm *configManager) reload() error {
 		level.Error(cm.logger).Log("msg", "configuration reload failed; keeping the running configuration", "err", err)
 		return err
 	}
-	l, err := cm.read(table)
+	l, err := cm.read(table, cm.proc.Settings().Security)
 	if err != nil {
 		return fail(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -127,6 +128,15 @@ type User struct {
 	EngineIDs     []string `yaml:"engine_ids,omitempty"`
 
 	line int
+}
+
+// Equal reports whether two user entries configure the same user (the
+// line they were read from aside).
+func (u *User) Equal(o *User) bool {
+	return u.Username == o.Username && u.SecurityLevel == o.SecurityLevel &&
+		u.AuthProtocol == o.AuthProtocol && u.Password == o.Password &&
+		u.PrivProtocol == o.PrivProtocol && u.PrivPassword == o.PrivPassword &&
+		slices.Equal(u.EngineIDs, o.EngineIDs)
 }
 
 // minPasswordLen is RFC 3414 §11.2's recommendation, which net-snmp

@@ -31,7 +31,7 @@ type configManager struct {
 	// table is the MIB table in use, which rules are checked against.
 	table *mib.Table
 
-	mu      sync.Mutex // one reload at a time
+	reloads coalescer // one reload at a time; requests during one share the next
 	current atomic.Pointer[config.Config]
 
 	lastOK      prometheus.Gauge
@@ -102,10 +102,13 @@ func (cm *configManager) load() (*loaded, error) {
 }
 
 // reload swaps in the file's new contents, or keeps the running
-// configuration and says why.
-func (cm *configManager) reload() error {
-	cm.mu.Lock()
-	defer cm.mu.Unlock()
+// configuration and says why. A request made while a reload runs waits for
+// the next reload, which starts when that one ends and answers every
+// request made in the meantime: a burst of requests costs two reloads, not
+// one each.
+func (cm *configManager) reload() error { return cm.reloads.do(cm.reloadNow) }
+
+func (cm *configManager) reloadNow() error {
 	// MIB files may have changed too; rules are checked against the new
 	// names. A MIB load that fails as a whole keeps the names in use, so
 	// labels do not fall back to numeric OIDs.
@@ -173,4 +176,67 @@ func (cm *configManager) serveConfig(w http.ResponseWriter, _ *http.Request) {
 
 func (cm *configManager) collectors() []prometheus.Collector {
 	return []prometheus.Collector{cm.lastOK, cm.lastSuccess}
+}
+
+// coalescer runs a function one call at a time. A call made while it runs
+// does not queue a run of its own: every call made during one run shares
+// the result of the single run that starts when that one ends.
+type coalescer struct {
+	mu      sync.Mutex
+	running bool
+	next    *pendingRun // the run that callers are waiting for, if any
+}
+
+type pendingRun struct {
+	callers int
+	done    chan struct{}
+	err     error
+}
+
+func (c *coalescer) do(f func() error) error {
+	c.mu.Lock()
+	if c.running {
+		if c.next == nil {
+			c.next = &pendingRun{done: make(chan struct{})}
+		}
+		n := c.next
+		n.callers++
+		c.mu.Unlock()
+		<-n.done
+		return n.err
+	}
+	c.running = true
+	c.mu.Unlock()
+	err := f()
+	c.finished(f)
+	return err
+}
+
+// finished starts the pending run, if callers wait for one, or marks the
+// coalescer idle. The caller whose run just ended returns at once.
+func (c *coalescer) finished(f func() error) {
+	c.mu.Lock()
+	n := c.next
+	c.next = nil
+	if n == nil {
+		c.running = false
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	go func() {
+		n.err = f()
+		close(n.done)
+		c.finished(f)
+	}()
+}
+
+// pendingCallers returns how many calls wait for the next run.
+func (c *coalescer) pendingCallers() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.next == nil {
+		return 0
+	}
+	return c.next.callers
 }

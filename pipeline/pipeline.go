@@ -99,8 +99,8 @@ type Processor struct {
 
 	settings atomic.Pointer[settings]
 	engine   *engine.Engine
-	keys      *keyCache
-	times     *timeliness
+	keys     *keyCache
+	times    *timeliness
 	// limiter bounds replies (Reports and acks) per source address: they
 	// are sent to an address nobody authenticated, so they could be aimed
 	// at a victim.

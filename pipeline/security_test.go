@@ -34,7 +34,9 @@ func BenchmarkReloadSecurity1kUsers(b *testing.B) {
 	}
 }
 
-func reloadSecurity(c *config.Config, prev *Security) (*Security, error) { return NewSecurityFrom(c, prev) }
+func reloadSecurity(c *config.Config, prev *Security) (*Security, error) {
+	return NewSecurityFrom(c, prev)
+}
 
 // A reload keeps the compiled user (its hashed passwords and the keys
 // cached for it) when the user's entry is unchanged, and compiles it anew

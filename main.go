@@ -23,8 +23,6 @@ import (
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
@@ -123,7 +121,7 @@ func run(args []string) int {
 		table, _ := mm.load(context.Background()) // the built-in names at least
 		return translate(os.Stdout, table, *translateOIDs)
 	}
-	cm := newConfigManager(*configFile, logger)
+	cm := newConfigManager(*configFile, logger, reservedMetrics())
 	if *configCheck {
 		// Rules are checked against the MIB names, --mib.dir included.
 		table, _ := mm.load(context.Background())
@@ -215,19 +213,17 @@ func run(args []string) int {
 	snap := newSnapshotter(store, *storagePath, *snapshotInterval, logger)
 	snap.restore()
 
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(
-		versioncollector.NewCollector(program),
-		collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		collector.NewExporter(store, packets, func() []collector.ListenerStats { return listenerStats(listeners) }),
-		collector.NewDerivedCollector(store, proc.DeviceInfo),
-		engineErrors,
-		engineInfo(eng),
-	)
-	reg.MustRegister(cm.collectors()...)
-	reg.MustRegister(mm.collectors()...)
-	reg.MustRegister(snap.collectors()...)
+	reg := ownMetrics{
+		store:        store,
+		packets:      packets,
+		listeners:    func() []collector.ListenerStats { return listenerStats(listeners) },
+		deviceInfo:   proc.DeviceInfo,
+		engine:       eng,
+		engineErrors: engineErrors,
+		cm:           cm,
+		mm:           mm,
+		snap:         snap,
+	}.registry()
 	metrics := collector.NewHandler(reg, store, collector.HandlerOpts{
 		ErrorLog:          promhttpLogger{logger},
 		EnableOpenMetrics: true,
@@ -296,12 +292,7 @@ func run(args []string) int {
 // startEngine loads this exporter's SNMP engine. A corrupt engine file or
 // one that cannot be written is logged and counted, never fatal.
 func startEngine(dir string, cfg *config.Config, logger log.Logger) (*engine.Engine, *prometheus.CounterVec, error) {
-	errs := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "snmptrap_engine_file_errors_total",
-		Help: "Problems with the engine file under --storage.path at start: corrupt (a new engine ID was made) or not_saved (engineBoots could not be written).",
-	}, []string{"kind"})
-	errs.WithLabelValues("corrupt")
-	errs.WithLabelValues("not_saved")
+	errs := newEngineErrors()
 	var configured []byte
 	if cfg.EngineID != "" {
 		configured, _ = config.ParseEngineID(cfg.EngineID) // validated when loaded
@@ -320,6 +311,16 @@ func startEngine(dir string, cfg *config.Config, logger log.Logger) (*engine.Eng
 	}
 	level.Info(logger).Log("msg", "SNMP engine", "engine_id", fmt.Sprintf("%x", eng.ID), "engine_boots", eng.Boots)
 	return eng, errs, nil
+}
+
+func newEngineErrors() *prometheus.CounterVec {
+	errs := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "snmptrap_engine_file_errors_total",
+		Help: "Problems with the engine file under --storage.path at start: corrupt (a new engine ID was made) or not_saved (engineBoots could not be written).",
+	}, []string{"kind"})
+	errs.WithLabelValues("corrupt")
+	errs.WithLabelValues("not_saved")
+	return errs
 }
 
 func engineInfo(eng *engine.Engine) prometheus.Collector {

@@ -29,7 +29,8 @@ type configManager struct {
 	mibs   *mibManager
 	logger log.Logger
 	// table is the MIB table in use, which rules are checked against.
-	table *mib.Table
+	table    *mib.Table
+	reserved func(metric string) bool
 
 	reloads coalescer // one reload at a time; requests during one share the next
 	current atomic.Pointer[config.Config]
@@ -38,10 +39,14 @@ type configManager struct {
 	lastSuccess prometheus.Gauge
 }
 
-func newConfigManager(path string, logger log.Logger) *configManager {
+// newConfigManager returns the manager of the file at path. reserved
+// reports whether a metric name is one of the exporter's own, which rules
+// may not define (reservedMetrics).
+func newConfigManager(path string, logger log.Logger, reserved func(string) bool) *configManager {
 	return &configManager{
-		path:   path,
-		logger: logger,
+		path:     path,
+		logger:   logger,
+		reserved: reserved,
 		lastOK: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "snmptrap_exporter_config_last_reload_successful",
 			Help: "Whether the last configuration load or reload succeeded.",
@@ -77,6 +82,14 @@ func (cm *configManager) read(table *mib.Table, prev *pipeline.Security) (*loade
 	sec, err := pipeline.NewSecurityFrom(c, prev)
 	if err != nil {
 		return nil, err
+	}
+	if cm.reserved != nil {
+		if err := c.CheckMetrics(cm.reserved); err != nil {
+			if cm.path != "" {
+				err = fmt.Errorf("%s: %w", cm.path, err)
+			}
+			return nil, err
+		}
 	}
 	rs, err := rules.Compile(c.Rules, c.BuiltinRules, table)
 	if err != nil {

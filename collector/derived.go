@@ -284,6 +284,14 @@ func (s *Store) DerivedSnapshot() []DerivedSample {
 	return out
 }
 
+// DeviceInfoName is the family of the inventory's device labels.
+const DeviceInfoName = "snmptrap_device_info"
+
+// UndescribedFamilies are the families of this package that no Describe
+// announces: the store's two families, written by the /metrics handler,
+// and snmptrap_device_info, whose labels change with the configuration.
+var UndescribedFamilies = []string{trapsReceivedName, lastReceivedName, DeviceInfoName}
+
 // DeviceInfo is one snmptrap_device_info series: a device and its
 // inventory labels.
 type DeviceInfo struct {
@@ -346,7 +354,7 @@ func (c *DerivedCollector) Collect(ch chan<- prometheus.Metric) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	desc := prometheus.NewDesc("snmptrap_device_info",
+	desc := prometheus.NewDesc(DeviceInfoName,
 		"Inventory labels of a device (the devices section of the configuration), for joins; always 1.",
 		append([]string{"device"}, keys...), nil)
 	for _, d := range infos {

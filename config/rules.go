@@ -182,46 +182,6 @@ const DefaultStateMetric = "snmptrap_alarm_active"
 // Severities are the values severity may take.
 var Severities = []string{"critical", "major", "minor", "warning", "info"}
 
-// ReservedMetrics are the exporter's own metrics, which no rule may define.
-var ReservedMetrics = []string{
-	"snmptrap_traps_received_total",
-	"snmptrap_trap_last_received_timestamp_seconds",
-	"snmptrap_packets_total",
-	"snmptrap_informs_acknowledged_total",
-	"snmptrap_informs_acknowledge_errors_total",
-	"snmptrap_reports_sent_total",
-	"snmptrap_replies_rate_limited_total",
-	"snmptrap_traps_untranslated_total",
-	"snmptrap_receive_drops_total",
-	"snmptrap_receive_buffer_bytes",
-	"snmptrap_receive_buffer_requested_bytes",
-	"snmptrap_receive_buffer_granted_bytes",
-	"snmptrap_tcp_connections_accepted_total",
-	"snmptrap_tcp_connections_closed_total",
-	"snmptrap_series",
-	"snmptrap_series_limit",
-	"snmptrap_series_dropped_total",
-	"snmptrap_device_info",
-	"snmptrap_engine_boots",
-	"snmptrap_engine_file_errors_total",
-	"snmptrap_mib_modules_loaded",
-	"snmptrap_mib_load_errors_total",
-	"snmptrap_storage_restore_failures_total",
-	"snmptrap_storage_snapshots_total",
-	"snmptrap_storage_snapshot_failures_total",
-	"snmptrap_storage_last_snapshot_timestamp_seconds",
-	"snmptrap_storage_snapshot_size_bytes",
-	"snmptrap_storage_snapshot_duration_seconds",
-	"snmptrap_storage_restored_series",
-	"snmptrap_exporter_build_info",
-	"snmptrap_exporter_config_last_reload_successful",
-	"snmptrap_exporter_config_last_reload_success_timestamp_seconds",
-}
-
-// reservedPrefixes are the namespaces of the Go and process collectors the
-// exporter registers beside its own metrics.
-var reservedPrefixes = []string{"go_", "process_"}
-
 // maxRules bounds `rules:`; each rule is checked on every matching trap.
 const maxRules = 1000
 
@@ -506,6 +466,19 @@ func (c *Config) validateRules() error {
 	return nil
 }
 
+// CheckMetrics refuses a rule whose metric is one of the exporter's own:
+// reserved reports whether a name is taken (the caller knows the registry).
+// The error names the rule's line. Such a rule would make every scrape fail.
+func (c *Config) CheckMetrics(reserved func(metric string) bool) error {
+	for i := range c.Rules {
+		r := &c.Rules[i]
+		if m := r.MetricOrDefault(); m != "" && reserved(m) {
+			return r.Errorf(i, "metric", "metric %s is one of the exporter's own metrics (or would share a family with one); choose another name", m)
+		}
+	}
+	return nil
+}
+
 // Validate checks rule i on its own, without the MIB table: the form of
 // its names, the fields its action needs and allows, metric and label
 // names, severity and TTL.
@@ -568,10 +541,6 @@ func (r *Rule) Validate(i int) error {
 		return r.Errorf(i, "", "metric is missing (a %s rule sets a series of its own)", action)
 	case !model.LegacyValidation.IsValidMetricName(metric):
 		return r.Errorf(i, "metric", "invalid metric name %q", metric)
-	case slices.Contains(ReservedMetrics, metric):
-		return r.Errorf(i, "metric", "metric %s is the exporter's own", metric)
-	case slices.ContainsFunc(reservedPrefixes, func(p string) bool { return strings.HasPrefix(metric, p) }):
-		return r.Errorf(i, "metric", "metric %s: the prefixes %s are the exporter's own", metric, strings.Join(reservedPrefixes, " and "))
 	case action == ActionCount && !strings.HasSuffix(metric, "_total"):
 		return r.Errorf(i, "metric", "metric %s counts traps: its name must end in _total", metric)
 	case action != ActionCount && strings.HasSuffix(metric, "_total"):

@@ -201,12 +201,6 @@ rules:
 rules:
   - name: a
     traps: [IF-MIB::linkDown]
-    metric: snmptrap_traps_received_total
-`, "line 5: rules[0] (a): metric snmptrap_traps_received_total is the exporter's own"},
-		{`
-rules:
-  - name: a
-    traps: [IF-MIB::linkDown]
     metric: 9lives_total
 `, `line 5: rules[0] (a): invalid metric name "9lives_total"`},
 		{`
@@ -373,5 +367,24 @@ func TestBuiltinRulesUnknownKey(t *testing.T) {
 	_, err := Parse([]byte("builtin_rules: {interface: false}\n"))
 	if err == nil || !strings.Contains(err.Error(), "field interface not found in type config.BuiltinRules") {
 		t.Errorf("error = %v", err)
+	}
+}
+
+func TestCheckMetrics(t *testing.T) {
+	c, err := Parse([]byte(`
+rules:
+  - name: fine
+    traps: [IF-MIB::linkDown]
+    metric: acme_link_down_total
+  - name: taken
+    traps: [IF-MIB::linkDown]
+    metric: mine_total
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.CheckMetrics(func(m string) bool { return m == "mine_total" })
+	if want := "line 8: rules[1] (taken): metric mine_total is one of the exporter's own metrics (or would share a family with one); choose another name"; err == nil || err.Error() != want {
+		t.Errorf("CheckMetrics: %v, want %s", err, want)
 	}
 }

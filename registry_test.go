@@ -1,0 +1,101 @@
+package main
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-kit/log"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+)
+
+// populated is the exporter's registry as run() builds it, with data in
+// every family: a listener with stats and packet counts, a trap series,
+// the inventory's device info.
+func populated(t *testing.T) (ownMetrics, *collector.Store) {
+	t.Helper()
+	store := collector.NewStore(0, 0, nil)
+	packets := collector.NewPackets()
+	packets.Listener("udp://:162").Inc(collector.VersionV2c, collector.ResultAccepted)
+	store.Observe(netip.MustParseAddr("192.0.2.1"), "sw1", "IF-MIB::linkDown", time.Time{})
+	logger := log.NewNopLogger()
+	own := ownMetrics{
+		store:   store,
+		packets: packets,
+		listeners: func() []collector.ListenerStats {
+			return []collector.ListenerStats{
+				{Listener: "udp://:162", Transport: "udp", Drops: map[string]uint64{"kernel": 1}, ReceiveBufferBytes: 1},
+				{Listener: "tcp://:412", Transport: "tcp", ConnectionsOpen: 1, ConnectionsClosed: map[string]uint64{"eof": 1}},
+			}
+		},
+		deviceInfo: func([]string) []collector.DeviceInfo {
+			return []collector.DeviceInfo{{Device: "sw1", Labels: map[string]string{"site": "lab"}}}
+		},
+		engine:       &engine.Engine{ID: []byte{0x80, 0, 0, 0, 1}},
+		engineErrors: newEngineErrors(),
+		cm:           newConfigManager("", logger, nil),
+		mm:           newMIBManager(nil, time.Second, logger),
+		snap:         newSnapshotter(store, t.TempDir(), time.Second, logger),
+	}
+	return own, store
+}
+
+// No rule may define a metric the exporter serves itself: every family of
+// a fully populated /metrics (the registry run() builds, and the families
+// the handler writes) is refused at load, with the rule's line, because
+// such a rule made every scrape fail with a 500.
+func TestRulesCannotShadowOwnMetrics(t *testing.T) {
+	own, _ := populated(t)
+	mfs, err := own.registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"snmptrap_traps_received_total", "snmptrap_trap_last_received_timestamp_seconds"}
+	for _, mf := range mfs {
+		names = append(names, mf.GetName())
+	}
+	for _, want := range []string{"snmptrap_tcp_connections", "snmptrap_device_info", "snmptrap_packets_total", "go_goroutines", "process_resident_memory_bytes", "snmptrap_exporter_build_info"} {
+		found := false
+		for _, n := range names {
+			found = found || n == want
+		}
+		if !found {
+			t.Errorf("%s is not in the populated registry", want)
+		}
+	}
+	reserved := reservedMetrics()
+	for _, name := range names {
+		if !reserved(name) {
+			t.Errorf("a rule may define metric %s, which the exporter serves itself", name)
+		}
+		action, value := "gauge", "\n    value: IF-MIB::ifIndex"
+		if strings.HasSuffix(name, "_total") {
+			action, value = "count", ""
+		}
+		yml := "rules:\n  - name: clash\n    action: " + action + "\n    traps: [IF-MIB::linkDown]\n    metric: " + name + value + "\n"
+		c, err := config.Parse([]byte(yml))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		err = c.CheckMetrics(reserved)
+		if err == nil || !strings.HasPrefix(err.Error(), "line 5: rules[0] (clash): metric "+name) {
+			t.Errorf("rule on %s: %v, want an error naming line 5", name, err)
+		}
+	}
+	// A name of the rules' own (the default state metric) and a new name
+	// are fine.
+	for _, ok := range []string{"snmptrap_alarm_active", "snmptrap_bgp_backward_transitions_total", "acme_temperature_celsius"} {
+		if reserved(ok) {
+			t.Errorf("%s is reserved, want it free for rules", ok)
+		}
+	}
+	// In OpenMetrics a counter foo_total is the family foo: a gauge foo
+	// would be a second family of that name.
+	if !reserved("snmptrap_packets") || !reserved("snmptrap_series_total") {
+		t.Error("names that collide once _total is added or taken away are free")
+	}
+}

@@ -201,6 +201,9 @@ func TestUDPReceiveAndReply(t *testing.T) {
 	if p.Listener != "udp://127.0.0.1:0" || p.Transport != "udp" || p.Source != local || string(p.Data) != "?hello" {
 		t.Errorf("packet = %+v; want listener udp://127.0.0.1:0, source %v", p, local)
 	}
+	// The counter goes up once the reply is sent, which may be after the
+	// client has read it.
+	waitFor(t, "the ack counted", func() bool { return l.Stats().InformsAcknowledged == 1 })
 	s := l.Stats()
 	if s.InformsAcknowledged != 1 || s.AckErrors != 0 || s.KernelDrops != 0 || s.ReceiveBufferBytes <= 0 || s.Transport != "udp" {
 		t.Errorf("stats = %+v", s)
@@ -381,6 +384,9 @@ func TestTCPFraming(t *testing.T) {
 			t.Errorf("message %d = %q (%s %s), want %q", i, pk[i].Data, pk[i].Transport, pk[i].Listener, want)
 		}
 	}
+	// The ack counter goes up once a reply is written, which may be
+	// after the client has read it.
+	waitFor(t, "three acks counted", func() bool { return l.Stats().InformsAcknowledged == 3 })
 	if s := l.Stats(); s.ConnectionsOpen != 1 || s.ConnectionsAccepted != 1 || s.InformsAcknowledged != 3 {
 		t.Errorf("stats = %+v", s)
 	}
@@ -619,6 +625,7 @@ func TestUDPReusePort(t *testing.T) {
 		}
 	}
 	waitFor(t, "all datagrams", func() bool { return len(rec.packets()) == senders })
+	waitFor(t, "every ack counted", func() bool { return l.Stats().InformsAcknowledged == senders })
 	if s := l.Stats(); s.KernelDrops != 0 || s.InformsAcknowledged != senders || s.ReceiveBufferBytes <= 0 {
 		t.Errorf("stats = %+v", s)
 	}

@@ -63,6 +63,13 @@ func serve(t *testing.T, addr string, h Handler, opts Options) Listener {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveListener(t, l)
+	return l
+}
+
+// serveListener serves l until the test ends.
+func serveListener(t *testing.T, l Listener) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- l.Serve(ctx) }()
@@ -77,7 +84,6 @@ func serve(t *testing.T, addr string, h Handler, opts Options) Listener {
 			t.Error("Serve did not return after cancel")
 		}
 	})
-	return l
 }
 
 func port(a net.Addr) int {
@@ -298,6 +304,27 @@ func TestBindErrors(t *testing.T) {
 	if !perm.Permission() || !strings.Contains(perm.Error(), "CAP_NET_BIND_SERVICE") || !strings.Contains(perm.Error(), "port above 1023") {
 		t.Errorf("permission error = %q", perm.Error())
 	}
+}
+
+// TestMaxMessageSizeLimit: Listen refuses a MaxMessageSize over the limit,
+// so that the package is safe without the flag check in main.
+func TestMaxMessageSizeLimit(t *testing.T) {
+	for _, addr := range []string{"tcp://127.0.0.1:0", "udp://127.0.0.1:0"} {
+		l, err := Listen(addr, &recorder{}, Options{MaxMessageSize: MaxMessageSizeLimit + 1})
+		if err == nil {
+			l.Close()
+			t.Errorf("%s: MaxMessageSize %d accepted", addr, MaxMessageSizeLimit+1)
+			continue
+		}
+		if !strings.Contains(err.Error(), "1048576") {
+			t.Errorf("%s: error %q does not give the limit", addr, err)
+		}
+	}
+	l, err := Listen("tcp://127.0.0.1:0", &recorder{}, Options{MaxMessageSize: MaxMessageSizeLimit})
+	if err != nil {
+		t.Fatalf("MaxMessageSize at the limit: %v", err)
+	}
+	l.Close()
 }
 
 // seq wraps content in a BER SEQUENCE header.

@@ -47,6 +47,13 @@ const maxBatchSize = 1024
 // maxUDPSockets bounds --trap.udp.sockets (each socket has batch buffers).
 const maxUDPSockets = 256
 
+// minMessageSize is the floor of --trap.max-message-size: every SNMP engine
+// must accept messages of 484 octets (RFC 3417 §3.1, and RFC 3412's lower
+// bound on msgMaxSize); a smaller limit would close connections carrying
+// ordinary traps. The ceiling is receiver.MaxMessageSizeLimit (1 MiB): a
+// TCP connection may hold a buffer that large, so the flag bounds memory.
+const minMessageSize = 484
+
 // versionFile is the release version, used when the build did not set one
 // with -ldflags (as `go run .` and `go build` do not); the revision comes
 // from the build's VCS information either way.
@@ -71,7 +78,7 @@ func run(args []string) int {
 		maxPerDevice  = app.Flag("trap.max-series-per-device", "Maximum number of series one device may have; 0 means no limit.").Default("10000").Int()
 		newPerSource  = app.Flag("trap.new-series-per-source", "New series one source address may make per minute (a burst of as many is allowed); 0 means no limit.").Default("6000").Int()
 		seriesTTL     = model.Duration(7 * 24 * time.Hour)
-		maxMessage    = app.Flag("trap.max-message-size", "Largest TCP message accepted, in bytes; a larger one closes its connection.").Default("65535").Int()
+		maxMessage    = app.Flag("trap.max-message-size", "Largest TCP message accepted, in bytes (484 to 1048576); a larger one closes its connection.").Default("65535").Int()
 		recvBuffer    = app.Flag("trap.receive-buffer-size", "UDP socket receive buffer to ask the kernel for (the granted size is exported as snmptrap_receive_buffer_bytes). 0 keeps the system default.").Default("4MiB").Bytes()
 		batchSize     = app.Flag("trap.read-batch-size", "Datagrams read per system call on UDP listeners.").Default("32").Int()
 		udpSockets    = app.Flag("trap.udp.sockets", "Sockets per UDP listener, sharing the port with SO_REUSEPORT, each read by its own goroutine. Default: GOMAXPROCS.").Default(strconv.Itoa(runtime.GOMAXPROCS(0))).Int()
@@ -138,6 +145,10 @@ func run(args []string) int {
 	}
 	if *batchSize < 1 || *batchSize > maxBatchSize {
 		level.Error(logger).Log("msg", fmt.Sprintf("--trap.read-batch-size must be between 1 and %d, got %d", maxBatchSize, *batchSize))
+		return 2
+	}
+	if *maxMessage < minMessageSize || *maxMessage > receiver.MaxMessageSizeLimit {
+		level.Error(logger).Log("msg", fmt.Sprintf("--trap.max-message-size must be between %d and %d, got %d", minMessageSize, receiver.MaxMessageSizeLimit, *maxMessage))
 		return 2
 	}
 	if *snapshotInterval < 0 {

@@ -25,6 +25,8 @@ type sender struct {
 	boots, time      int32
 	flags            byte
 	msgID, requestID int32
+	// maxSize is msgMaxSize; 0 means 65507, as net-snmp sends.
+	maxSize int32
 	// Keys already localized for engineID; computed on first use when nil.
 	authKey, privKey []byte
 }
@@ -32,7 +34,11 @@ type sender struct {
 func (s sender) build(t *testing.T, pdu snmp.PDUType, trapOID []byte) []byte {
 	t.Helper()
 	scoped := snmp.AppendScopedPDU(nil, s.engineID, nil, pdu, s.requestID, 0, 0, v2Varbinds(trapOID))
-	h := &snmp.V3Header{MsgID: s.msgID, MaxSize: 65507, Flags: s.flags, EngineID: s.engineID, Boots: s.boots, Time: s.time,
+	maxSize := s.maxSize
+	if maxSize == 0 {
+		maxSize = 65507
+	}
+	h := &snmp.V3Header{MsgID: s.msgID, MaxSize: maxSize, Flags: s.flags, EngineID: s.engineID, Boots: s.boots, Time: s.time,
 		UserName: []byte(s.user)}
 	data := scoped
 	if s.flags&snmp.FlagAuth != 0 {
@@ -275,6 +281,28 @@ func TestV3Informs(t *testing.T) {
 	if reply, isReport = f.send(s.build(t, snmp.PDUInformRequest, oidLinkDown)); !isReport || m.Decode(reply) != nil ||
 		!bytes.Equal(m.Varbinds[0].OID, statOIDs[statUnknownUserNames]) {
 		t.Fatalf("unknown user Report: %x", reply)
+	}
+}
+
+// TestV3DiscoveryProbeSmallMsgMaxSize: a discovery probe whose msgMaxSize
+// is below the 484 that RFC 3412 §6 allows is malformed. It gets no Report,
+// which could not be sent within the size the sender claims to accept anyway.
+func TestV3DiscoveryProbeSmallMsgMaxSize(t *testing.T) {
+	f := newV3Fixture(t)
+	probe := sender{flags: snmp.FlagReportable, msgID: 100, requestID: 100, maxSize: 100}
+	if reply, isReport := f.send(probe.build(t, snmp.PDUGetRequest, oidLinkDown)); reply != nil || isReport {
+		t.Fatalf("reply %x (report %v) to a probe with msgMaxSize 100", reply, isReport)
+	}
+	if got := f.v3(collector.ResultMalformed); got != 1 {
+		t.Errorf("malformed v3 = %d, want 1", got)
+	}
+	if got := f.v3(collector.ResultUnknownEngineID); got != 0 {
+		t.Errorf("unknown_engine_id v3 = %d, want 0", got)
+	}
+	// The same probe with msgMaxSize 484 is answered.
+	probe.maxSize = 484
+	if reply, isReport := f.send(probe.build(t, snmp.PDUGetRequest, oidLinkDown)); reply == nil || !isReport {
+		t.Fatalf("no Report to a probe with msgMaxSize 484: %x", reply)
 	}
 }
 

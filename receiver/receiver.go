@@ -88,7 +88,8 @@ func (f HandlerFunc) Handle(p *Packet, reply []byte) []byte { return f(p, reply)
 // Options tune every listener.
 type Options struct {
 	// MaxMessageSize bounds a TCP message (larger ones close the
-	// connection). UDP always reads whole datagrams.
+	// connection); at most MaxMessageSizeLimit. UDP always reads whole
+	// datagrams.
 	MaxMessageSize int
 	// ReceiveBuffer is the SO_RCVBUF to ask for on UDP sockets (0: the
 	// system default).
@@ -108,6 +109,15 @@ type Options struct {
 	TCPMessageTimeout time.Duration
 	Logger            log.Logger
 }
+
+// MaxMessageSizeLimit is the largest MaxMessageSize Listen accepts: 1 MiB,
+// 16 times the default of 65535. A TCP connection's buffer grows with the
+// bytes it receives up to the message's size, so this bounds the memory one
+// connection can hold (a listener's worst case is TCPMaxConnections times
+// it). SNMP messages are far smaller: a UDP datagram cannot exceed 65535
+// bytes, and agents size their traps to fit one; without a bound, a limit
+// of 1 GB let 64 connections reserve 69 GB.
+const MaxMessageSizeLimit = 1 << 20
 
 // DefaultOptions are the defaults of the command-line flags.
 var DefaultOptions = Options{
@@ -218,6 +228,9 @@ func network(transport, hostport string) string {
 // Listen binds the address s ("udp://:162", "tcp://[::1]:412", ...).
 func Listen(s string, h Handler, opts Options) (Listener, error) {
 	opts.fill()
+	if opts.MaxMessageSize > MaxMessageSizeLimit {
+		return nil, fmt.Errorf("listen address %s: maximum message size %d is over the limit of %d bytes", s, opts.MaxMessageSize, MaxMessageSizeLimit)
+	}
 	transport, hostport, err := ParseAddress(s)
 	if err != nil {
 		return nil, err

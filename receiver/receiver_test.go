@@ -63,6 +63,13 @@ func serve(t *testing.T, addr string, h Handler, opts Options) Listener {
 	if err != nil {
 		t.Fatal(err)
 	}
+	serveListener(t, l)
+	return l
+}
+
+// serveListener serves l until the test ends.
+func serveListener(t *testing.T, l Listener) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- l.Serve(ctx) }()
@@ -77,7 +84,6 @@ func serve(t *testing.T, addr string, h Handler, opts Options) Listener {
 			t.Error("Serve did not return after cancel")
 		}
 	})
-	return l
 }
 
 func port(a net.Addr) int {
@@ -201,6 +207,9 @@ func TestUDPReceiveAndReply(t *testing.T) {
 	if p.Listener != "udp://127.0.0.1:0" || p.Transport != "udp" || p.Source != local || string(p.Data) != "?hello" {
 		t.Errorf("packet = %+v; want listener udp://127.0.0.1:0, source %v", p, local)
 	}
+	// The counter goes up once the reply is sent, which may be after the
+	// client has read it.
+	waitFor(t, "the ack counted", func() bool { return l.Stats().InformsAcknowledged == 1 })
 	s := l.Stats()
 	if s.InformsAcknowledged != 1 || s.AckErrors != 0 || s.KernelDrops != 0 || s.ReceiveBufferBytes <= 0 || s.Transport != "udp" {
 		t.Errorf("stats = %+v", s)
@@ -297,6 +306,27 @@ func TestBindErrors(t *testing.T) {
 	}
 }
 
+// TestMaxMessageSizeLimit: Listen refuses a MaxMessageSize over the limit,
+// so that the package is safe without the flag check in main.
+func TestMaxMessageSizeLimit(t *testing.T) {
+	for _, addr := range []string{"tcp://127.0.0.1:0", "udp://127.0.0.1:0"} {
+		l, err := Listen(addr, &recorder{}, Options{MaxMessageSize: MaxMessageSizeLimit + 1})
+		if err == nil {
+			l.Close()
+			t.Errorf("%s: MaxMessageSize %d accepted", addr, MaxMessageSizeLimit+1)
+			continue
+		}
+		if !strings.Contains(err.Error(), "1048576") {
+			t.Errorf("%s: error %q does not give the limit", addr, err)
+		}
+	}
+	l, err := Listen("tcp://127.0.0.1:0", &recorder{}, Options{MaxMessageSize: MaxMessageSizeLimit})
+	if err != nil {
+		t.Fatalf("MaxMessageSize at the limit: %v", err)
+	}
+	l.Close()
+}
+
 // seq wraps content in a BER SEQUENCE header.
 func seq(content string) []byte {
 	if len(content) < 128 {
@@ -381,6 +411,9 @@ func TestTCPFraming(t *testing.T) {
 			t.Errorf("message %d = %q (%s %s), want %q", i, pk[i].Data, pk[i].Transport, pk[i].Listener, want)
 		}
 	}
+	// The ack counter goes up once a reply is written, which may be
+	// after the client has read it.
+	waitFor(t, "three acks counted", func() bool { return l.Stats().InformsAcknowledged == 3 })
 	if s := l.Stats(); s.ConnectionsOpen != 1 || s.ConnectionsAccepted != 1 || s.InformsAcknowledged != 3 {
 		t.Errorf("stats = %+v", s)
 	}
@@ -619,6 +652,7 @@ func TestUDPReusePort(t *testing.T) {
 		}
 	}
 	waitFor(t, "all datagrams", func() bool { return len(rec.packets()) == senders })
+	waitFor(t, "every ack counted", func() bool { return l.Stats().InformsAcknowledged == senders })
 	if s := l.Stats(); s.KernelDrops != 0 || s.InformsAcknowledged != senders || s.ReceiveBufferBytes <= 0 {
 		t.Errorf("stats = %+v", s)
 	}

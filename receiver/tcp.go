@@ -34,7 +34,7 @@ var closeReasons = []string{closeEOF, closeIdle, closeFraming, closeTooLarge, cl
 	closeMsgTime, closeLimit, closeSrcLimit, closeShutdown}
 
 // initialBuffer is a connection's read buffer; it grows for a larger message
-// and shrinks back once that message is handled.
+// as its bytes arrive, and shrinks back once that message is handled.
 const initialBuffer = 4096
 
 // writeTimeout bounds how long a reply may wait for a slow reader.
@@ -58,6 +58,10 @@ type tcpListener struct {
 	acked     atomic.Uint64
 	ackErrors atomic.Uint64
 	reports   atomic.Uint64
+
+	// readHook, when set (by tests, before Serve), is called before each
+	// read of a connection with the buffer the read appends to.
+	readHook func(c net.Conn, buf []byte)
 }
 
 func listenTCP(name, network, hostport string, h Handler, opts Options) (*tcpListener, error) {
@@ -279,10 +283,21 @@ func (l *tcpListener) serveConn(ctx context.Context, c net.Conn) string {
 		case consumed || partialSince.IsZero():
 			partialSince = time.Now()
 		}
-		// Make room for the whole pending message, or shrink back after a
-		// large one.
-		if size, _ := frameSize(buf, l.opts.MaxMessageSize); size > cap(buf) || (size <= initialBuffer && cap(buf) > initialBuffer) {
-			nb := make([]byte, len(buf), max(size, initialBuffer))
+		// Grow the buffer when a pending message has filled it, or shrink
+		// it back after a large message. Growth doubles, up to the size
+		// the header announces: memory follows the bytes received, so a
+		// peer that announces a large message and sends little of it
+		// holds little, while a large message costs linear copying.
+		size, _ := frameSize(buf, l.opts.MaxMessageSize)
+		newCap := 0
+		switch {
+		case len(buf) == cap(buf) && size > cap(buf):
+			newCap = min(2*cap(buf), size)
+		case size <= initialBuffer && cap(buf) > initialBuffer:
+			newCap = initialBuffer
+		}
+		if newCap > 0 {
+			nb := make([]byte, len(buf), newCap)
 			copy(nb, buf)
 			buf = nb
 		}
@@ -296,6 +311,9 @@ func (l *tcpListener) serveConn(ctx context.Context, c net.Conn) string {
 		}
 		if err := c.SetReadDeadline(deadline); err != nil {
 			return closeReadError
+		}
+		if l.readHook != nil {
+			l.readHook(c, buf)
 		}
 		n, err := c.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]

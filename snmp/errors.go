@@ -35,6 +35,7 @@ const (
 	ReasonOIDNotMinimal      = "OID subidentifier not minimal"
 	ReasonOIDTooLong         = "OID over 128 arcs"
 	ReasonBadMsgFlags        = "invalid msgFlags"
+	ReasonBadMsgMaxSize      = "msgMaxSize outside 484..2147483647"
 	ReasonNegativeEngineTime = "negative engine boots or time"
 	ReasonUserNameTooLong    = "user name over 32 octets"
 	ReasonConstructedValue   = "constructed value"

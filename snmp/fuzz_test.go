@@ -26,6 +26,9 @@ func FuzzDecode(f *testing.F) {
 			"30 12 06 0a 2b 06 01 06 03 01 01 04 01 00 06 83 00 00 01 2b"),
 		tlv(TagSequence, integer(3), tlv(TagSequence, integer(1), integer(1500), octets("\x04"), integer(3)), octets(""), tlv(TagSequence)),
 		hx("30 84 7f ff ff ff 02 01 01"),
+		// An engine-discovery probe with msgMaxSize 100 (refused: below
+		// 484), and the same at 483 and 484, the edge of the range.
+		v3Probe(100), v3Probe(483), v3Probe(484),
 	} {
 		f.Add(b)
 	}
@@ -50,6 +53,15 @@ func FuzzDecode(f *testing.F) {
 		checkResponse(t, &m)
 		checkReencode(t, &m)
 	})
+}
+
+// v3Probe is an SNMPv3 engine-discovery probe as net-snmp sends it (empty
+// engine ID and user, noAuthNoPriv, reportable, an empty GetRequest) with
+// the given msgMaxSize.
+func v3Probe(maxSize int32) []byte {
+	b, _ := AppendV3(nil, &V3Header{MsgID: 100, MaxSize: maxSize, Flags: FlagReportable},
+		AppendScopedPDU(nil, nil, nil, PDUGetRequest, 100, 0, 0, nil))
+	return b
 }
 
 func checkDecodeError(t *testing.T, b []byte, m *Message, err error) {
@@ -141,6 +153,9 @@ func sameVarbinds(t *testing.T, got, want []Varbind) {
 // decoded PDU, and its MAC offset points at its authentication parameters.
 func checkV3(t *testing.T, b []byte, m *Message) {
 	v := &m.V3
+	if v.MaxSize < minMsgMaxSize {
+		t.Fatalf("decoded msgMaxSize %d, below %d", v.MaxSize, minMsgMaxSize)
+	}
 	if v.AuthOffset < 0 || v.AuthOffset+len(v.AuthParams) > len(b) ||
 		!bytes.Equal(b[v.AuthOffset:v.AuthOffset+len(v.AuthParams)], v.AuthParams) {
 		t.Fatalf("AuthOffset %d does not locate the authentication parameters", v.AuthOffset)

@@ -26,6 +26,11 @@ const (
 // SecurityModelUSM is the User-based Security Model's number (RFC 3411).
 const SecurityModelUSM = 3
 
+// minMsgMaxSize is the least msgMaxSize allowed: RFC 3412 §6 defines it as
+// INTEGER (484..2147483647). The upper bound is the largest Integer32, which
+// decoding into an int32 already enforces.
+const minMsgMaxSize = 484
+
 // maxUserName bounds msgUserName (RFC 3414 §2.4: SIZE(0..32)).
 const maxUserName = 32
 
@@ -78,8 +83,15 @@ func (m *Message) decodeV3(b []byte, s *seq) *DecodeError {
 	if v.MsgID, err = g.int32(); err != nil {
 		return err
 	}
+	maxSizeAt := g.pos
 	if v.MaxSize, err = g.int32(); err != nil {
 		return err
+	}
+	if v.MaxSize < minMsgMaxSize {
+		// Refused here rather than left to the caller: a sender that
+		// claims it cannot take 484 octets breaks the protocol, and no
+		// Report fits in what it claims to accept.
+		return malformed(ReasonBadMsgMaxSize, maxSizeAt)
 	}
 	flags, err := g.expect(TagOctetString, ReasonExpectedOctetString)
 	if err != nil {

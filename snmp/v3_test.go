@@ -102,3 +102,45 @@ func TestV3Errors(t *testing.T) {
 		t.Error("DecodeScopedPDU accepted an OCTET STRING")
 	}
 }
+
+// TestV3MsgMaxSize: RFC 3412 §6 defines msgMaxSize as INTEGER
+// (484..2147483647); a message outside that range is malformed, and the
+// error points at the msgMaxSize element.
+func TestV3MsgMaxSize(t *testing.T) {
+	engine := []byte{0x80, 0, 0, 0, 1}
+	scoped := AppendScopedPDU(nil, engine, nil, PDUTrapV2, 1, 0, 0, nil)
+	for _, tc := range []struct {
+		size int32
+		ok   bool
+	}{
+		{483, false},
+		{484, true},
+		{0, false},
+		{-1, false},
+		{-2147483648, false},
+		{100, false},
+		{1500, true},
+		{65507, true},
+		{2147483647, true},
+	} {
+		b, _ := AppendV3(nil, &V3Header{MsgID: 1, MaxSize: tc.size, Flags: FlagReportable, EngineID: engine}, scoped)
+		var m Message
+		err := m.Decode(b)
+		if tc.ok {
+			if err != nil || m.V3.MaxSize != tc.size {
+				t.Errorf("msgMaxSize %d: %v (decoded %d), want accepted", tc.size, err, m.V3.MaxSize)
+			}
+			continue
+		}
+		// Where msgMaxSize starts: after the message header, msgVersion,
+		// the msgGlobalData header and msgID.
+		msg, _ := readElement(b, 0, len(b))
+		ver, _ := readElement(b, msg.content, msg.end)
+		global, _ := readElement(b, ver.end, msg.end)
+		id, _ := readElement(b, global.content, global.end)
+		var de *DecodeError
+		if !errors.As(err, &de) || de.Kind != Malformed || de.Reason != ReasonBadMsgMaxSize || de.Offset != id.end || m.Version != V3 {
+			t.Errorf("msgMaxSize %d: %v (version %v), want Malformed %q at offset %d", tc.size, err, m.Version, ReasonBadMsgMaxSize, id.end)
+		}
+	}
+}

@@ -47,16 +47,17 @@ func BenchmarkReplayMemory(b *testing.B) {
 			}
 		})
 		b.Run(fmt.Sprintf("macSet/%d", live), func(b *testing.B) {
-			s := newMACSet()
+			var s macSet
+			f := randomFingerprinter()
 			var queue []uint64
 			for i := range live {
-				fp := s.fingerprint(mac(i))
+				fp := f.fingerprint(mac(i))
 				s.add(fp)
 				queue = append(queue, fp)
 			}
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
-				fp := s.fingerprint(mac(live + i))
+				fp := f.fingerprint(mac(live + i))
 				if s.has(fp) {
 					b.Fatal("dup")
 				}

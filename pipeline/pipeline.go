@@ -36,9 +36,14 @@ const (
 // Bounds of the SNMPv3 state, each a defence against unauthenticated input
 // (engine IDs are chosen by senders) as much as a memory bound.
 const (
-	maxKeyCache       = 10000
-	maxEngines        = 10000
+	maxKeyCache = 10000
+	// The replay memory (see timeliness): sender engines, and fingerprints
+	// of accepted messages per engine and in all. A fingerprint costs about
+	// 40 bytes (16 in the queue, 16 to 32 in the half-full table), so the
+	// memory stays under 20 MiB; every engine costs about 200 bytes more.
+	maxEngines        = 20000
 	maxSeenPerEngine  = 50000
+	maxSeenTotal      = 500000
 	engineStateTTL    = 10 * time.Minute
 	replyRate         = 100 // replies per second per source
 	replyBurst        = 200
@@ -152,7 +157,7 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 		informs: newInformCache(opts.InformWindow, opts.InformEntries),
 		engine:  opts.Engine,
 		keys:    newKeyCache(maxKeyCache),
-		times:   newTimeliness(maxEngines, maxSeenPerEngine, engineStateTTL),
+		times:   newTimeliness(maxEngines, maxSeenPerEngine, maxSeenTotal, engineStateTTL),
 		limiter: ratelimit.NewPerSource(replyRate, replyBurst, maxReplySources),
 		// Listener names are few and fixed; the bound is never reached.
 		counters: newInterner[string, *collector.ListenerCounters](maxInterned),

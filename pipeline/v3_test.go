@@ -27,13 +27,20 @@ type sender struct {
 	msgID, requestID int32
 	// maxSize is msgMaxSize; 0 means 65507, as net-snmp sends.
 	maxSize int32
+	// contextEngine is the scoped PDU's contextEngineID; nil: engineID.
+	// An inform's sender names its own engine there (net-snmp does).
+	contextEngine []byte
 	// Keys already localized for engineID; computed on first use when nil.
 	authKey, privKey []byte
 }
 
 func (s sender) build(t *testing.T, pdu snmp.PDUType, trapOID []byte) []byte {
 	t.Helper()
-	scoped := snmp.AppendScopedPDU(nil, s.engineID, nil, pdu, s.requestID, 0, 0, v2Varbinds(trapOID))
+	contextEngine := s.contextEngine
+	if contextEngine == nil {
+		contextEngine = s.engineID
+	}
+	scoped := snmp.AppendScopedPDU(nil, contextEngine, nil, pdu, s.requestID, 0, 0, v2Varbinds(trapOID))
 	maxSize := s.maxSize
 	if maxSize == 0 {
 		maxSize = 65507
@@ -384,7 +391,7 @@ func TestReplayAfterQuietSender(t *testing.T) {
 // When the per-engine memory is full, a message still inside the window
 // that has to be forgotten raises a floor: it cannot be replayed.
 func TestReplayFloor(t *testing.T) {
-	tl := newTimeliness(10, 3, time.Hour)
+	tl := newTimeliness(10, 3, 100, time.Hour)
 	now := time.Unix(0, 0)
 	engine := []byte("engine")
 	for i, mac := range []string{"a", "b", "c", "d"} {

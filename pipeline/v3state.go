@@ -1,7 +1,10 @@
 package pipeline
 
 import (
-	"hash/maphash"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/binary"
 	"math"
 	"sync"
 	"time"
@@ -100,35 +103,51 @@ func (lk *localKeys) privKey(u *v3User, engineID []byte) *usm.PrivKey {
 // lower engineBoots, or the same engineBoots with an engineTime more than
 // 150 below the latest. (net-snmp's snmptrap keeps engineBoots at 1 and
 // sends its host's uptime in hundredths of a second as engineTime, so no
-// rule that compares engineTime with a clock can work.) An engine not heard
-// from for stateTTL is forgotten, so a sender that rebooted without raising
-// engineBoots is accepted again.
+// rule that compares engineTime with a clock can work.) For an engine not
+// heard from for ttl the window is relaxed, so that a sender that rebooted
+// without raising engineBoots is accepted again.
 //
 // For informs this exporter is authoritative: engineBoots must equal its
 // own and engineTime be within 150 seconds of its own (step 7a).
 //
 // Beyond RFC 3414, an authenticated message whose bytes were already seen
 // (same engine, same MAC: the MAC is an HMAC of the whole message) is
-// refused while it is inside its engine's window. A remembered message is
-// dropped once the engine's latest time has moved 150 past it; only
-// authenticated messages are remembered, so only real senders fill it.
+// refused. The fingerprints of accepted messages are kept after the window
+// has passed them, because the relaxed window would otherwise let them in
+// again: up to perEngine per engine and maxTotal in all, oldest forgotten
+// first. Forgetting a message raises its engine's floor to that message's
+// engineBoots and engineTime, and nothing at or below the floor passes, so
+// a forgotten message can never come back; the price is that a sender that
+// reboots without raising engineBoots is refused until its engineTime
+// passes the floor. Only authenticated messages are remembered, so only
+// holders of a user's keys fill the memory. At most maxEngines engines are
+// kept; a new one beyond that makes the exporter forget the least recently
+// heard of a sample of engines, floor and all (counted in
+// enginesForgotten).
 type timeliness struct {
-	mu        sync.Mutex
-	engines   map[string]*engineTime
-	max       int
-	perEngine int
-	ttl       time.Duration
+	mu         sync.Mutex
+	engines    map[string]*engineTime
+	maxEngines int
+	perEngine  int
+	maxTotal   int
+	total      int // fingerprints remembered, all engines
+	ttl        time.Duration
+	fp         fingerprinter
+
+	// changes counts changes of the state, for snapshots;
+	// enginesForgotten engines dropped for maxEngines.
+	changes          uint64
+	enginesForgotten uint64
 }
 
 type engineTime struct {
 	boots, time int32
 	seenAt      time.Time
 	seen        macSet
-	queue       []seenMsg
+	queue       []seenMsg // oldest first, from head
 	head        int
-	// floor is the latest (boots, time) of a message forgotten while still
-	// inside the window (the per-engine bound was reached): nothing at or
-	// below it is accepted, since it could be that message again.
+	// floor is the latest (boots, time) of a message forgotten: nothing at
+	// or below it is accepted, since it could be that message again.
 	floorSet              bool
 	floorBoots, floorTime int32
 }
@@ -137,17 +156,57 @@ func (st *engineTime) belowFloor(boots, etime int32) bool {
 	return st.floorSet && (boots < st.floorBoots || (boots == st.floorBoots && etime <= st.floorTime))
 }
 
+func (st *engineTime) remembered() int { return len(st.queue) - st.head }
+
 type seenMsg struct {
-	mac         uint64 // the MAC's fingerprint in the engine's macSet
+	mac         uint64 // the MAC's fingerprint
 	boots, time int32
 }
 
-// macSet is the set of the MACs of an engine's remembered messages, each
-// held as a 64-bit fingerprint: a hash of the whole MAC seeded at random
-// per engine, so no sender, even one with the key, can aim two messages at
-// one fingerprint. Two distinct remembered messages of one engine share a
-// fingerprint with odds of about n²/2⁶⁵ (10⁻¹³ for 1,500 messages), and
-// then the later is refused as a replay; that is all a collision can do.
+// fingerprinter maps a MAC to a 64-bit fingerprint with AES-128 under a
+// random key, a keyed pseudo-random function: no sender, even one with a
+// user's keys, can aim two messages at one fingerprint or crowd the
+// fingerprints into one part of a macSet's table. Two distinct remembered
+// messages share a fingerprint with odds of about n²/2⁶⁵ (10⁻¹³ for 1,500
+// messages), and then the later is refused as a replay; that is all a
+// collision can do. The key is kept with the replay memory's snapshot, so
+// fingerprints stay valid across restarts (maphash, used before, has no
+// seed that can be saved).
+type fingerprinter struct {
+	key   [16]byte
+	block cipher.Block
+}
+
+func newFingerprinter(key [16]byte) fingerprinter {
+	b, err := aes.NewCipher(key[:])
+	if err != nil {
+		panic(err) // a 16-byte key always makes a cipher
+	}
+	return fingerprinter{key: key, block: b}
+}
+
+func randomFingerprinter() fingerprinter {
+	var key [16]byte
+	rand.Read(key[:])
+	return newFingerprinter(key)
+}
+
+// fingerprint returns mac's fingerprint, never 0. A MAC longer than a
+// block is folded into it by XOR; only an encryption of 0 is moved (to 1),
+// so the fingerprint keeps all 64 bits the odds above need.
+func (f *fingerprinter) fingerprint(mac []byte) uint64 {
+	var in, out [16]byte
+	for i, c := range mac {
+		in[i%16] ^= c
+	}
+	f.block.Encrypt(out[:], in[:])
+	if fp := binary.LittleEndian.Uint64(out[:8]); fp != 0 {
+		return fp
+	}
+	return 1
+}
+
+// macSet is a set of 64-bit fingerprints (never 0).
 //
 // The table is open addressing with linear probing, at most half full,
 // with deletion by backward shift, so it leaves no tombstones, and it
@@ -157,23 +216,11 @@ type seenMsg struct {
 // one remembered and one forgotten per message), took timeliness from
 // 23% of Handle to 7%.
 type macSet struct {
-	seed  maphash.Seed
 	slots []uint64 // fingerprints; 0 is an empty slot. len is a power of two, or 0
 	n     int
 }
 
 const minMACSetSlots = 16
-
-func newMACSet() macSet { return macSet{seed: maphash.MakeSeed()} }
-
-// fingerprint returns mac's fingerprint, never 0. Only a hash of 0 is
-// moved (to 1), so the fingerprint keeps all 64 bits the odds above need.
-func (s *macSet) fingerprint(mac []byte) uint64 {
-	if fp := maphash.Bytes(s.seed, mac); fp != 0 {
-		return fp
-	}
-	return 1
-}
 
 func (s *macSet) has(fp uint64) bool {
 	if s.n == 0 {
@@ -243,8 +290,9 @@ func (s *macSet) resize(n int) {
 	}
 }
 
-func newTimeliness(maxEngines, perEngine int, ttl time.Duration) *timeliness {
-	return &timeliness{engines: make(map[string]*engineTime), max: maxEngines, perEngine: perEngine, ttl: ttl}
+func newTimeliness(maxEngines, perEngine, maxTotal int, ttl time.Duration) *timeliness {
+	return &timeliness{engines: make(map[string]*engineTime), maxEngines: maxEngines, perEngine: perEngine,
+		maxTotal: maxTotal, ttl: ttl, fp: randomFingerprinter()}
 }
 
 type timeVerdict int
@@ -261,16 +309,17 @@ const (
 // An engine quiet for longer than the TTL has its window relaxed, not its
 // memory cleared: its next message may have a lower engineBoots or
 // engineTime (a sender that rebooted without raising engineBoots), but a
-// message it sent before is still refused as a replay.
+// message it sent before is still refused, as a replay while its
+// fingerprint is remembered and by the floor once it is forgotten.
 func (t *timeliness) checkSender(engineID []byte, boots, etime int32, mac []byte, now time.Time) timeVerdict {
 	if boots == math.MaxInt32 {
 		return timeOutside
 	}
+	fp := t.fp.fingerprint(mac)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := t.engines[string(engineID)]
 	relaxed := st != nil && now.Sub(st.seenAt) > t.ttl
-	var fp uint64
 	if st != nil {
 		if !relaxed && (boots < st.boots || (boots == st.boots && etime < st.time-timeWindow)) {
 			return timeOutside
@@ -278,14 +327,12 @@ func (t *timeliness) checkSender(engineID []byte, boots, etime int32, mac []byte
 		if st.belowFloor(boots, etime) {
 			return timeOutside
 		}
-		fp = st.seen.fingerprint(mac)
 		if st.seen.has(fp) {
 			return timeReplayed
 		}
 	} else {
 		st = t.add(string(engineID), now)
 		st.boots, st.time = boots, etime
-		fp = st.seen.fingerprint(mac)
 	}
 	if relaxed || boots > st.boots || (boots == st.boots && etime > st.time) {
 		st.boots, st.time = boots, etime
@@ -301,6 +348,7 @@ func (t *timeliness) checkLocal(localID []byte, localBoots, localTime, boots, et
 	if boots != localBoots || localBoots == math.MaxInt32 || etime < localTime-timeWindow || etime > localTime+timeWindow {
 		return timeOutside
 	}
+	fp := t.fp.fingerprint(mac)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	st := t.engines[string(localID)]
@@ -311,7 +359,6 @@ func (t *timeliness) checkLocal(localID []byte, localBoots, localTime, boots, et
 	if st.belowFloor(boots, etime) {
 		return timeOutside
 	}
-	fp := st.seen.fingerprint(mac)
 	if st.seen.has(fp) {
 		return timeReplayed
 	}
@@ -319,45 +366,74 @@ func (t *timeliness) checkLocal(localID []byte, localBoots, localTime, boots, et
 	return timeOK
 }
 
+// engineSample is how many engines a bound looks at to choose which to
+// forget from: the least recently heard, or the one remembering most, of
+// a sample in Go's random map order, as Redis approximates LRU, instead of
+// a list kept in order on every message.
+const engineSample = 8
+
+// add makes the state of a new engine. At maxEngines, the least recently
+// heard engine of a sample is forgotten first.
 func (t *timeliness) add(id string, now time.Time) *engineTime {
-	if len(t.engines) >= t.max {
-		for old, st := range t.engines {
-			if now.Sub(st.seenAt) > t.ttl {
-				delete(t.engines, old)
+	if len(t.engines) >= t.maxEngines {
+		var oldID string
+		var old *engineTime
+		n := 0
+		for k, st := range t.engines {
+			if old == nil || st.seenAt.Before(old.seenAt) {
+				oldID, old = k, st
 			}
-		}
-		for old := range t.engines {
-			if len(t.engines) < t.max {
+			if n++; n == engineSample {
 				break
 			}
-			delete(t.engines, old)
 		}
+		delete(t.engines, oldID)
+		t.total -= old.remembered()
+		t.enginesForgotten++
 	}
-	st := &engineTime{seen: newMACSet(), seenAt: now}
+	st := &engineTime{seenAt: now}
 	t.engines[id] = st
 	return st
 }
 
-// remember records a message by its MAC's fingerprint and forgets those the window has passed. If
-// the per-engine bound forces it to forget a message still inside the
-// window, it raises the engine's floor so that message cannot come back.
+// remember records a message by its MAC's fingerprint. Beyond the bounds
+// it forgets the oldest message of the engine (perEngine), or of the
+// engine of a sample remembering most (maxTotal), raising that engine's
+// floor so the message cannot come back.
 func (t *timeliness) remember(st *engineTime, fp uint64, boots, etime int32) {
-	for st.head < len(st.queue) {
-		e := st.queue[st.head]
-		inWindow := e.boots == st.boots && e.time >= st.time-timeWindow
-		if inWindow && len(st.queue)-st.head < t.perEngine {
-			break
-		}
-		if inWindow && (!st.floorSet || e.boots > st.floorBoots || (e.boots == st.floorBoots && e.time > st.floorTime)) {
-			st.floorSet, st.floorBoots, st.floorTime = true, e.boots, e.time
-		}
-		st.seen.delete(e.mac)
-		st.head++
+	t.changes++
+	st.seen.add(fp)
+	st.queue = append(st.queue, seenMsg{mac: fp, boots: boots, time: etime})
+	t.total++
+	for st.remembered() > t.perEngine {
+		t.forgetOldest(st)
 	}
-	if st.head > 0 && st.head*2 >= len(st.queue) {
+	for t.total > t.maxTotal {
+		victim, n := st, 0
+		for _, o := range t.engines {
+			if o.remembered() > victim.remembered() {
+				victim = o
+			}
+			if n++; n == engineSample {
+				break
+			}
+		}
+		t.forgetOldest(victim)
+	}
+}
+
+// forgetOldest forgets an engine's oldest remembered message and raises
+// its floor to it.
+func (t *timeliness) forgetOldest(st *engineTime) {
+	e := st.queue[st.head]
+	st.head++
+	st.seen.delete(e.mac)
+	t.total--
+	if !st.floorSet || e.boots > st.floorBoots || (e.boots == st.floorBoots && e.time > st.floorTime) {
+		st.floorSet, st.floorBoots, st.floorTime = true, e.boots, e.time
+	}
+	if st.head*2 >= len(st.queue) {
 		st.queue = st.queue[:copy(st.queue, st.queue[st.head:])]
 		st.head = 0
 	}
-	st.seen.add(fp)
-	st.queue = append(st.queue, seenMsg{mac: fp, boots: boots, time: etime})
 }

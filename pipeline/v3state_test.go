@@ -12,14 +12,15 @@ import (
 func TestMACSet(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, space := range []int{8, 100, 5000} {
-		s := newMACSet()
+		var s macSet
+		f := newFingerprinter([16]byte{1, 2})
 		ref := map[uint64]bool{}
 		// Fingerprints of a few MACs, so that they repeat and, in a
 		// small table, share home slots.
 		key := func() uint64 {
 			var mac [12]byte
 			binary.LittleEndian.PutUint64(mac[:], uint64(rng.IntN(space)))
-			return s.fingerprint(mac[:])
+			return f.fingerprint(mac[:])
 		}
 		for i := range 200000 {
 			k := key()

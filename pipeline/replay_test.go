@@ -1,0 +1,51 @@
+package pipeline
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
+	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
+)
+
+func (f *v3fixture) sendFrom(transport string, from netip.AddrPort, data []byte) (reply []byte, report bool) {
+	p := &receiver.Packet{Listener: transport + "://:162", Transport: transport, Source: from, Data: data}
+	return f.proc.Handle(p, nil), p.ReplyIsReport
+}
+
+func (f *v3fixture) trapCount(trap string) uint64 {
+	return f.traps()[collector.Key{Device: "192.0.2.7", Trap: trap}]
+}
+
+// A message the window has passed is still remembered: after the sender's
+// quiet spell relaxes its window, replaying it is refused. (It was accepted:
+// the memory dropped it when the window passed it, without a floor.)
+func TestReplayAfterWindowAndQuietSpell(t *testing.T) {
+	f := newV3Fixture(t)
+	s := opsSender() // engineBoots 5, engineTime 1000
+	m1 := s.build(t, snmp.PDUTrapV2, oidLinkDown)
+	s.time, s.msgID = 1200, 2
+	m2 := s.build(t, snmp.PDUTrapV2, oidLinkUp)
+	f.send(m1)
+	f.send(m2)
+	f.send(m1)
+	f.send(m2)
+	if a := f.v3(collector.ResultAccepted); a != 2 {
+		t.Fatalf("accepted %d, want 2", a)
+	}
+	f.clock = f.clock.Add(engineStateTTL + time.Minute)
+	f.send(m1)
+	f.send(m2)
+	if a, down := f.v3(collector.ResultAccepted), f.trapCount("IF-MIB::linkDown"); a != 2 || down != 1 {
+		t.Errorf("after a quiet spell: accepted %d, linkDown counted %d; want 2 and 1", a, down)
+	}
+	// A sender that rebooted without raising engineBoots, with messages
+	// of its own, is accepted after the quiet spell.
+	s.time, s.msgID = 3, 3
+	f.send(s.build(t, snmp.PDUTrapV2, oidLinkDown))
+	if a := f.v3(collector.ResultAccepted); a != 3 {
+		t.Errorf("rebooted sender: accepted %d, want 3", a)
+	}
+}

@@ -53,6 +53,15 @@ func (c *informCache) firstSeen(k informKey, now time.Time) bool {
 	return true
 }
 
+// recorded reports whether k was recorded within the window, without
+// recording it.
+func (c *informCache) recorded(k informKey, now time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok := c.seen[k]
+	return ok && now.Sub(at) < c.window
+}
+
 func (c *informCache) expire(now time.Time) {
 	for c.head < len(c.order) && now.Sub(c.order[c.head].at) >= c.window {
 		c.evictOldest()

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 	"reflect"
 	"sync"
 	"sync/atomic"
@@ -266,6 +267,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	defer pr.scratch.Put(s)
 	c := pr.listener(p.Listener)
 	m := &s.msg
+	s.v3 = v3ctx{}
 
 	if p.Framing != receiver.FramingOK {
 		// Bytes a TCP stream sent that are no whole message: counted, never
@@ -340,13 +342,19 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	}
 
 	inform := m.PDUType == snmp.PDUInformRequest
-	if inform && !pr.informs.firstSeen(informKey{src: p.Source, requestID: m.RequestID}, pr.now()) {
-		c.Inc(v, collector.ResultDuplicate)
-		if pr.debug {
-			level.Debug(pr.logger).Log("msg", "retransmitted inform acknowledged again, not counted", "listener", p.Listener,
-				"source", p.Source, "request_id", m.RequestID)
+	if s.v3.replayed {
+		// The bytes of a message to our engine that was accepted before:
+		// an inform whose acknowledgement got lost is sent again as it
+		// was (npm's net-snmp does), so it is acknowledged again while it
+		// is in the inform cache. Anything else is a replay.
+		if !inform || !pr.informs.recorded(informKeyOf(p, m.RequestID), pr.now()) {
+			pr.reject(c, p, m, collector.ResultReplayed, "replayed message")
+			return nil
 		}
-		return pr.ack(reply, s, p)
+		return pr.duplicate(reply, s, p, c, v)
+	}
+	if inform && !pr.informs.firstSeen(informKeyOf(p, m.RequestID), pr.now()) {
+		return pr.duplicate(reply, s, p, c, v)
 	}
 
 	// addr is the source, or for a trusted relay the agent it forwards
@@ -375,10 +383,41 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	return nil
 }
 
+// informKeyOf is the inform cache's key for an inform. Over UDP a sender
+// retransmits from the socket it sent from, so the source port is part of
+// the key; over TCP it may retry on a new connection, from a new port, so
+// the key is the address and the request-id alone.
+func informKeyOf(p *receiver.Packet, requestID int32) informKey {
+	src := p.Source
+	if p.Transport == "tcp" {
+		src = netip.AddrPortFrom(src.Addr(), 0)
+	}
+	return informKey{src: src, requestID: requestID}
+}
+
+// duplicate acknowledges a retransmitted inform again without counting
+// it again.
+func (pr *Processor) duplicate(reply []byte, s *scratch, p *receiver.Packet, c *collector.ListenerCounters, v collector.Version) []byte {
+	c.Inc(v, collector.ResultDuplicate)
+	if pr.debug {
+		level.Debug(pr.logger).Log("msg", "retransmitted inform acknowledged again, not counted", "listener", p.Listener,
+			"source", p.Source, "request_id", s.msg.RequestID)
+	}
+	return pr.ack(reply, s, p)
+}
+
+// replyAllowed applies the source's reply budget. UDP replies go to an
+// address nobody authenticated, which could be a victim's; a TCP peer
+// completed a handshake from its address, and the connection limits
+// already bound what it can ask for, so TCP replies are not limited.
+func (pr *Processor) replyAllowed(p *receiver.Packet) bool {
+	return p.Transport == "tcp" || pr.limiter.Allow(p.Source.Addr(), pr.now())
+}
+
 // ack builds the Response that acknowledges the inform in s.msg, within
 // the source's reply budget.
 func (pr *Processor) ack(reply []byte, s *scratch, p *receiver.Packet) []byte {
-	if !pr.limiter.Allow(p.Source.Addr(), pr.now()) {
+	if !pr.replyAllowed(p) {
 		s.counters.RateLimited()
 		return nil
 	}

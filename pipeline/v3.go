@@ -46,6 +46,10 @@ type v3ctx struct {
 	user          *v3User
 	keys          *localKeys
 	authoritative bool
+	// replayed: a message to this exporter's engine whose bytes were
+	// already accepted. It is decrypted all the same, so that Handle can
+	// tell a retransmitted inform (acknowledged again) from a replay.
+	replayed bool
 }
 
 func (s *scratch) level() int {
@@ -92,7 +96,7 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 	}
 	s.v3.user = u
 	if lvl == levelNoAuthNoPriv {
-		return v3Verdict{result: collector.ResultAccepted}
+		return pinnedContext(s)
 	}
 
 	keys, cached := pr.keys.get(u, v.EngineID)
@@ -120,7 +124,10 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 	case timeOutside:
 		return v3Verdict{result: collector.ResultNotInTimeWindow, reason: "outside the time window", report: statNotInTimeWindows, reportAuth: true}
 	case timeReplayed:
-		return v3Verdict{result: collector.ResultReplayed, reason: "replayed message"}
+		if !authoritative {
+			return v3Verdict{result: collector.ResultReplayed, reason: "replayed message"}
+		}
+		s.v3.replayed = true
 	}
 
 	if lvl == levelAuthPriv {
@@ -137,6 +144,19 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 		if err := m.DecodeScopedPDU(plain); err != nil {
 			return v3Verdict{result: collector.ResultDecryptFailed, reason: "decrypted data is not a scoped PDU", report: statDecryptionErrors}
 		}
+	}
+	return pinnedContext(s)
+}
+
+// pinnedContext applies a user's engine_ids to a message for this
+// exporter's own engine (an inform): its security engine is ours, so the
+// sender's engine is the one it names as contextEngineID, as net-snmp and
+// RFC 3413's notification originators do. For traps the engine was checked
+// before authentication (it is the message's security engine).
+func pinnedContext(s *scratch) v3Verdict {
+	u := s.v3.user
+	if s.v3.authoritative && u.engineIDs != nil && !u.engineIDs[string(s.msg.V3.ContextEngineID)] {
+		return v3Verdict{result: collector.ResultUnknownEngineID, reason: "contextEngineID not allowed for this user"}
 	}
 	return v3Verdict{result: collector.ResultAccepted}
 }
@@ -211,7 +231,7 @@ func (pr *Processor) report(dst []byte, s *scratch, p *receiver.Packet, verdict 
 	if len(v.EngineID) != 0 && !s.v3.authoritative {
 		return nil // a trap's sender is authoritative: we report nothing
 	}
-	if !pr.limiter.Allow(p.Source.Addr(), pr.now()) {
+	if !pr.replyAllowed(p) {
 		s.counters.RateLimited()
 		return nil
 	}

@@ -17,9 +17,9 @@ package collector
 //	{"sha256":"…"}
 //
 // The header names the format and its version and says how many records
-// follow; the last line is the SHA-256 of every byte before it. A file cut
-// short lacks the checksum line or its final newline; a changed byte fails
-// the checksum: either way nothing of it is restored. Records are sorted, so
+// follow; the last line is the SHA-256 of every byte before it (package
+// sealed). A file cut short lacks the checksum line or its final newline;
+// a changed byte fails the checksum: either way nothing of it is restored. Records are sorted, so
 // the same store always makes the same file and an unchanged store need not
 // be written again (the caller compares SnapshotInfo.Sum).
 //
@@ -32,7 +32,6 @@ import (
 	"bytes"
 	"cmp"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +40,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/sealed"
 )
 
 // SnapshotFileName is the snapshot's name in the storage directory.
@@ -121,10 +122,7 @@ func (s *Store) EncodeSnapshot(dst []byte) ([]byte, SnapshotInfo) {
 		dst = strconv.AppendInt(dst, int64(d.TTL), 10)
 		dst = append(dst, "}\n"...)
 	}
-	info.Sum = sha256.Sum256(dst[start:])
-	dst = append(dst, `{"sha256":"`...)
-	dst = hex.AppendEncode(dst, info.Sum[:])
-	dst = append(dst, "\"}\n"...)
+	dst, info.Sum = sealed.Seal(dst, start)
 	info.Bytes = len(dst) - start
 	return dst, info
 }
@@ -296,28 +294,12 @@ func decodeSnapshot(b []byte) (*decodedSnapshot, error) {
 	if h.Records == nil || *h.Records < 0 {
 		return nil, corruptf("line 1: no record count")
 	}
-	if b[len(b)-1] != '\n' {
-		return nil, corruptf("truncated: the last line is incomplete")
-	}
-	cut := bytes.LastIndexByte(b[:len(b)-1], '\n')
-	if cut < first {
-		return nil, corruptf("truncated: no checksum line")
-	}
-	var trailer struct {
-		SHA256 string `json:"sha256"`
-	}
-	want, err := []byte(nil), json.Unmarshal(b[cut+1:len(b)-1], &trailer)
-	if err == nil {
-		want, err = hex.DecodeString(trailer.SHA256)
-	}
-	if err != nil || len(want) != sha256.Size {
-		return nil, corruptf("truncated: the last line is not the checksum line")
-	}
-	if sum := sha256.Sum256(b[:cut+1]); !bytes.Equal(sum[:], want) {
-		return nil, corruptf("checksum mismatch: the content is %x, the checksum line says %x", sum, want)
+	content, err := sealed.Open(b)
+	if err != nil {
+		return nil, corruptf("%v", err)
 	}
 
-	body := b[first+1 : cut+1]
+	body := content[first+1:]
 	if n := bytes.Count(body, []byte{'\n'}); n != *h.Records {
 		return nil, corruptf("%d records, the header says %d", n, *h.Records)
 	}

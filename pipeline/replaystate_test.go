@@ -1,0 +1,194 @@
+package pipeline
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/sealed"
+	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
+)
+
+// The replay memory survives a restart: what was accepted before is
+// refused after, a message forgotten before stays below the floor after,
+// new messages and the quiet-spell relaxation work as before.
+func TestReplayStateRoundTrip(t *testing.T) {
+	a := newV3Fixture(t)
+	s := opsSender()
+	var sent [][]byte
+	for i := range 3 {
+		s.time, s.msgID = 1000+int32(i), int32(i+1)
+		sent = append(sent, s.build(t, snmp.PDUTrapV2, oidLinkDown))
+		a.send(sent[i])
+	}
+	// An inform to the exporter's own engine: left out of the file.
+	in := opsSender()
+	in.engineID, in.boots, in.time, in.msgID, in.requestID = a.engine.ID, a.engine.Boots, a.engine.Time(), 9, 9
+	a.send(in.build(t, snmp.PDUInformRequest, oidLinkDown))
+	if n := a.v3(collector.ResultAccepted); n != 4 {
+		t.Fatalf("accepted %d, want 4", n)
+	}
+	state, changes := a.proc.AppendReplayState(nil)
+	if changes == 0 || changes != a.proc.ReplayChanges() {
+		t.Errorf("changes %d, ReplayChanges %d", changes, a.proc.ReplayChanges())
+	}
+	if bytes.Contains(state, []byte(hexOf(a.engine.ID))) {
+		t.Error("the exporter's own engine is in the file")
+	}
+
+	b := newV3Fixture(t)
+	b.clock = a.clock.Add(time.Minute) // a restart a minute later
+	res, err := b.proc.RestoreReplayState(state)
+	if err != nil || res.Engines != 1 || res.Messages != 3 {
+		t.Fatalf("restore: %+v, %v; want 1 engine, 3 messages", res, err)
+	}
+	for _, m := range sent {
+		b.send(m)
+	}
+	if r, n := b.v3(collector.ResultReplayed), b.v3(collector.ResultAccepted); r != 3 || n != 0 {
+		t.Errorf("after the restart the old traps were: replayed %d, accepted %d; want 3 and 0", r, n)
+	}
+	// And after a quiet spell too.
+	b.clock = b.clock.Add(engineStateTTL + time.Minute)
+	b.send(sent[0])
+	s.time, s.msgID = 1003, 10
+	b.send(s.build(t, snmp.PDUTrapV2, oidLinkDown))
+	if r, n := b.v3(collector.ResultReplayed), b.v3(collector.ResultAccepted); r != 4 || n != 1 {
+		t.Errorf("after the restart and a quiet spell: replayed %d, accepted %d; want 4 and 1", r, n)
+	}
+	// Saving it again gives the same engines and messages.
+	again, _ := b.proc.AppendReplayState(nil)
+	c := newV3Fixture(t)
+	if res, err := c.proc.RestoreReplayState(again); err != nil || res.Engines != 1 || res.Messages != 4 {
+		t.Errorf("second round: %+v, %v", res, err)
+	}
+}
+
+func hexOf(b []byte) string {
+	const digits = "0123456789abcdef"
+	var sb strings.Builder
+	for _, c := range b {
+		sb.WriteByte(digits[c>>4])
+		sb.WriteByte(digits[c&15])
+	}
+	return sb.String()
+}
+
+// A floor survives the restart, and the bounds hold on restore.
+func TestReplayStateFloorAndBounds(t *testing.T) {
+	pr := newFixture(10).proc
+	tl := pr.times
+	now := time.Unix(1_700_000_000, 0)
+	for i, mac := range []string{"a", "b", "c"} {
+		tl.checkSender([]byte("engine-1"), 1, 100+int32(i), []byte(mac), now)
+		tl.checkSender([]byte("engine-2"), 1, 100+int32(i), []byte(mac), now)
+	}
+	tl.mu.Lock()
+	tl.forgetOldest(tl.engines["engine-1"]) // floor (1, 100)
+	tl.mu.Unlock()
+	state, _ := pr.AppendReplayState(nil)
+
+	small := newFixture(10).proc
+	small.times = newTimeliness(1, 2, 100, time.Hour)
+	res, err := small.RestoreReplayState(state)
+	if err != nil || res.Engines != 1 || res.Messages != 2 {
+		t.Fatalf("restore into bounds of 1 engine, 2 per engine: %+v, %v", res, err)
+	}
+	full := newFixture(10).proc
+	if _, err := full.RestoreReplayState(state); err != nil {
+		t.Fatal(err)
+	}
+	if v := full.times.checkSender([]byte("engine-1"), 1, 100, []byte("a"), now); v != timeOutside {
+		t.Errorf("message below the restored floor: %v, want outside", v)
+	}
+	if v := full.times.checkSender([]byte("engine-2"), 1, 101, []byte("b"), now); v != timeReplayed {
+		t.Errorf("restored message: %v, want replayed", v)
+	}
+}
+
+// A damaged file is refused whole and changes nothing.
+func TestReplayStateCorrupt(t *testing.T) {
+	a := newV3Fixture(t)
+	s := opsSender()
+	first := s.build(t, snmp.PDUTrapV2, oidLinkDown)
+	a.send(first)
+	good, _ := a.proc.AppendReplayState(nil)
+	header, _, _ := bytes.Cut(good, []byte("\n"))
+	for name, in := range map[string][]byte{
+		"empty":       nil,
+		"truncated":   good[:len(good)-5],
+		"flipped":     bytes.Replace(good, []byte(`"boots":5`), []byte(`"boots":4`), 1),
+		"header only": append(header, '\n'),
+		"not ours":    []byte("{\"snapshot\":\"snmptrap_exporter series\"}\n"),
+	} {
+		b := newV3Fixture(t)
+		if _, err := b.proc.RestoreReplayState(in); !errors.Is(err, ErrCorruptReplayState) {
+			t.Errorf("%s: %v, want ErrCorruptReplayState", name, err)
+		}
+		b.send(first)
+		if n := b.v3(collector.ResultAccepted); n != 1 {
+			t.Errorf("%s: the memory changed (accepted %d)", name, n)
+		}
+	}
+}
+
+// FuzzRestoreReplayState: a replay memory's file, whatever its bytes,
+// restores within the bounds or is refused whole, and never panics. The
+// seeds are valid files; a checksum guards them, so the fuzzer also gets
+// the content re-sealed to reach the record decoder.
+func FuzzRestoreReplayState(f *testing.F) {
+	pr := newFixture(10).proc
+	now := time.Unix(1_700_000_000, 0)
+	for i, mac := range []string{"a", "b", "c", "d"} {
+		pr.times.checkSender([]byte("engine-1"), 1, 100+int32(i), []byte(mac), now)
+	}
+	pr.times.mu.Lock()
+	pr.times.forgetOldest(pr.times.engines["engine-1"])
+	pr.times.mu.Unlock()
+	good, _ := pr.AppendReplayState(nil)
+	f.Add(good, false)
+	content, _ := sealedContent(good)
+	f.Add(content, true)
+	f.Fuzz(func(t *testing.T, b []byte, seal bool) {
+		if seal {
+			b = resealed(b)
+		}
+		p := newFixture(10).proc
+		p.times = newTimeliness(3, 5, 8, time.Hour)
+		res, err := p.RestoreReplayState(b)
+		if err != nil {
+			if !errors.Is(err, ErrCorruptReplayState) {
+				t.Fatalf("error %v does not wrap ErrCorruptReplayState", err)
+			}
+			if len(p.times.engines) != 0 {
+				t.Fatal("a refused file changed the memory")
+			}
+			return
+		}
+		if res.Engines > 3 || res.Messages > 8 || p.times.total != res.Messages {
+			t.Fatalf("restored %+v past the bounds (total %d)", res, p.times.total)
+		}
+		for _, st := range p.times.engines {
+			if st.remembered() > 5 || st.seen.n > st.remembered() {
+				t.Fatalf("engine with %d remembered, %d in its set", st.remembered(), st.seen.n)
+			}
+		}
+		again, _ := p.AppendReplayState(nil)
+		q := newFixture(10).proc
+		if res2, err := q.RestoreReplayState(again); err != nil || res2 != res {
+			t.Fatalf("re-saved state restores as %+v, %v; want %+v", res2, err, res)
+		}
+	})
+}
+
+// sealedContent and resealed let the fuzzer change a file's content
+// behind a valid checksum.
+func sealedContent(b []byte) ([]byte, error) { return sealed.Open(b) }
+
+func resealed(content []byte) []byte {
+	out, _ := sealed.Seal(append([]byte(nil), content...), 0)
+	return out
+}

@@ -1,12 +1,104 @@
 // Package atomicfile replaces files so that a crash never leaves half of
-// one: the snapshot of the series store and the SNMP engine file use it.
+// one, and reads them back without trusting what is found at their path:
+// the snapshot of the series store and the SNMP engine file use it.
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 )
+
+// ErrNotRegular is wrapped by ReadRegular's error when path is not a
+// regular file: a FIFO, a device, a socket, a directory or a symbolic link.
+var ErrNotRegular = errors.New("not a regular file")
+
+// ErrTooLarge is wrapped by ReadRegular's error when the file is larger
+// than the maximum the caller gave.
+var ErrTooLarge = errors.New("file too large")
+
+// ReadRegular returns the content of the regular file at path, which must
+// be at most max bytes. It is meant for state files that the program
+// wrote itself and reads back at start, where anything else found at the
+// path must neither block the start nor exhaust memory:
+//
+//   - a FIFO, a device, a socket or a directory is refused (the error
+//     wraps ErrNotRegular) without reading from it: the file is opened
+//     with O_NONBLOCK, so that opening a FIFO with no writer does not
+//     wait, and O_NOCTTY, then checked with fstat before any read;
+//   - a symbolic link as the last component of path is refused (ErrNotRegular)
+//     and never followed (O_NOFOLLOW); links among the directories above
+//     it are followed as usual;
+//   - a file larger than max is refused (the error wraps ErrTooLarge)
+//     from its size, without reading it; one that grows past max while it
+//     is read is refused too, after reading at most max+1 bytes.
+//
+// A missing file is an error that wraps fs.ErrNotExist. Callers treat
+// ErrNotRegular and ErrTooLarge as they treat a corrupt file; the file may
+// be renamed aside (os.Rename moves a symbolic link or a FIFO itself).
+func ReadRegular(path string, max int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		// A symbolic link fails with ELOOP, a socket with ENXIO: say what
+		// is there instead.
+		if fi, lerr := os.Lstat(path); lerr == nil && !fi.Mode().IsRegular() {
+			return nil, notRegular(path, fi.Mode())
+		}
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, notRegular(path, fi.Mode())
+	}
+	if fi.Size() > max {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: %d bytes, at most %d allowed", ErrTooLarge, fi.Size(), max)}
+	}
+	b := make([]byte, 0, min(fi.Size(), max)+1)
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // it grew since fstat
+		}
+		// At most one byte more than allowed: enough to tell a file
+		// that grew past max.
+		n, err := f.Read(b[len(b):min(int64(cap(b)), max+1)])
+		b = b[:len(b)+n]
+		switch {
+		case int64(len(b)) > max:
+			return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: it grew past %d bytes while read", ErrTooLarge, max)}
+		case err == io.EOF:
+			return b, nil
+		case err != nil:
+			return nil, err
+		}
+	}
+}
+
+func notRegular(path string, m fs.FileMode) error {
+	var what string
+	switch m.Type() {
+	case fs.ModeSymlink:
+		what = "a symbolic link (not followed)"
+	case fs.ModeNamedPipe:
+		what = "a named pipe (FIFO)"
+	case fs.ModeSocket:
+		what = "a socket"
+	case fs.ModeDevice, fs.ModeDevice | fs.ModeCharDevice:
+		what = "a device"
+	case fs.ModeDir:
+		what = "a directory"
+	default:
+		what = "file type " + m.Type().String()
+	}
+	return &fs.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: %s", ErrNotRegular, what)}
+}
 
 // Write replaces path with b so that a crash at any moment
 // leaves either the old file or the new one: a temporary file in the same

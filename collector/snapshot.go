@@ -37,14 +37,25 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 )
 
 // SnapshotFileName is the snapshot's name in the storage directory.
 const SnapshotFileName = "snapshot.jsonl"
+
+// MaxSnapshotSize is the largest snapshot LoadSnapshot reads: 1 GiB. A
+// larger file is refused as corrupt from its size, without reading it, and
+// the exporter does not write one. A trap series takes about 105 bytes of
+// the file and a rule-derived series a few hundred, so the default
+// --trap.max-series of 100000 makes files of 10 to 30 MB; 1 GiB is some ten
+// million series, a store that needs several GiB of memory of its own.
+// Restoring holds the whole file in memory while it is decoded, so the cap
+// also bounds what a file found at the path can make the start allocate.
+const MaxSnapshotSize = 1 << 30
 
 const (
 	snapshotMagic   = "snmptrap_exporter series"
@@ -417,9 +428,12 @@ func (s *Store) Restore(b []byte) (RestoreResult, error) {
 
 // LoadSnapshot reads path and restores it (see Restore). A missing file is
 // an error that wraps fs.ErrNotExist, which the caller takes for a first
-// start.
+// start. Only a regular file of at most MaxSnapshotSize is read: anything
+// else at path (a FIFO, a device, a symbolic link, a larger file) is an
+// error that wraps atomicfile.ErrNotRegular or atomicfile.ErrTooLarge,
+// returned without blocking and without reading it.
 func (s *Store) LoadSnapshot(path string) (RestoreResult, error) {
-	b, err := os.ReadFile(path)
+	b, err := atomicfile.ReadRegular(path, MaxSnapshotSize)
 	if err != nil {
 		return RestoreResult{}, err
 	}

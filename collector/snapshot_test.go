@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -381,6 +382,40 @@ func TestLoadAndWriteFile(t *testing.T) {
 
 // Snapshots taken while traps arrive are consistent with the store (run
 // with -race).
+// What is found at the snapshot's path is opened only if it is a regular
+// file of at most MaxSnapshotSize, and never followed: a FIFO blocked the
+// start for ever and a link to /dev/zero was read until memory ran out.
+func TestLoadSnapshotOnlyRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	zero := filepath.Join(dir, "zero")
+	os.Symlink("/dev/zero", zero)
+	huge := filepath.Join(dir, "huge")
+	os.WriteFile(huge, nil, 0o600)
+	os.Truncate(huge, MaxSnapshotSize+1) // sparse
+	for _, tc := range []struct {
+		path string
+		want error
+	}{{fifo, atomicfile.ErrNotRegular}, {zero, atomicfile.ErrNotRegular}, {huge, atomicfile.ErrTooLarge}} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := NewStore(0, 0, nil).LoadSnapshot(tc.path)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.path) {
+				t.Errorf("%s: %v, want %v naming the file", tc.path, err, tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: still loading after 5s", tc.path)
+		}
+	}
+}
+
 func TestSnapshotWhileObserving(t *testing.T) {
 	s := NewStore(1000, 0, nil)
 	s.SetFamilies([]*Family{ifUp()})

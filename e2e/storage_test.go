@@ -1,0 +1,206 @@
+package e2e
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Tests of --storage.path against what a disk can hold where the state
+// files go: special files, files left by kill -9 in the middle of a write,
+// a snapshot big enough to take seconds to restore, an engineBoots at its
+// maximum.
+
+// launch starts the exporter on r's storage directory and trap port
+// without waiting for it to be ready.
+func (r *restartable) launch(t *testing.T, extra ...string) *exporter {
+	t.Helper()
+	args := append([]string{
+		"--storage.path=" + r.dir,
+		"--trap.listen-address=udp://127.0.0.1:" + r.port,
+	}, r.args...)
+	return launch(t, append(args, extra...)...)
+}
+
+// readyNow reports whether /-/ready answers 200.
+func (e *exporter) readyNow() bool {
+	c := http.Client{Timeout: time.Second}
+	resp, err := c.Get("http://" + e.web + "/-/ready")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// rss returns the resident set size of process pid (VmRSS), or -1 when it
+// cannot be read (the process has gone).
+func rss(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return -1
+}
+
+// signalAndWait sends sig and waits for the exit: the exit code and how
+// long it took. It fails the test (and kills the process) after within.
+func (e *exporter) signalAndWait(t *testing.T, sig os.Signal, within time.Duration) (int, time.Duration) {
+	t.Helper()
+	begin := time.Now()
+	e.cmd.Process.Signal(sig)
+	select {
+	case <-e.done:
+		return e.cmd.ProcessState.ExitCode(), time.Since(begin)
+	case <-time.After(within):
+		e.cmd.Process.Kill()
+		<-e.done
+		t.Fatalf("no exit within %v of %v\n%s", within, sig, e.stderr)
+		return -1, 0
+	}
+}
+
+// waitLog waits until the log holds s.
+func (e *exporter) waitLog(t *testing.T, s string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !strings.Contains(e.stderr.String(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q in the log within %v\n%s", s, within, e.stderr)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// writeSnapshot writes a valid snapshot of n trap series (devices
+// 10.x.y.z, one linkDown each) to path and returns its SHA-256.
+func writeSnapshot(t *testing.T, path string, n int) [sha256.Size]byte {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	w := bufio.NewWriterSize(f, 1<<20)
+	both := bufio.NewWriterSize(&teeWriter{w, h}, 1<<16)
+	fmt.Fprintf(both, `{"snapshot":"snmptrap_exporter series","version":1,"records":%d}`+"\n", n)
+	last := time.Now().Add(-time.Hour).UnixNano()
+	for i := range n {
+		fmt.Fprintf(both, `{"kind":"trap","device":"10.%d.%d.%d","trap":"IF-MIB::linkDown","count":1,"last_ns":%d}`+"\n", i>>16&255, i>>8&255, i&255, last)
+	}
+	both.Flush()
+	fmt.Fprintf(w, `{"sha256":"%s"}`+"\n", hex.EncodeToString(h.Sum(nil)))
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+type teeWriter struct {
+	a, b interface{ Write([]byte) (int, error) }
+}
+
+func (w *teeWriter) Write(p []byte) (int, error) {
+	w.b.Write(p)
+	return w.a.Write(p)
+}
+
+// setAside returns the one file that path was moved to as corrupt.
+func setAside(t *testing.T, path string) string {
+	t.Helper()
+	kept, _ := filepath.Glob(path + ".corrupt-*")
+	if len(kept) != 1 {
+		t.Fatalf("want %s set aside as one %s.corrupt-<time>, got %v", path, filepath.Base(path), kept)
+	}
+	return kept[0]
+}
+
+// A FIFO at snapshot.jsonl used to block the start in open(2) for ever,
+// with the listeners bound and SIGTERM caught but never acted on.
+func TestStorageFIFOSnapshot(t *testing.T) {
+	need(t)
+	r := newRestartable(t)
+	path := filepath.Join(r.dir, snapshotFile)
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := r.launch(t)
+	took := e.waitReady(t, 5*time.Second)
+	t.Logf("ready %v after the start with a FIFO as the snapshot", took)
+	e.waitMetric(t, map[string]float64{
+		`snmptrap_storage_restore_failures_total`:       1,
+		`snmptrap_storage_restored_series{kind="trap"}`: 0,
+	})
+	kept := setAside(t, path)
+	if fi, err := os.Lstat(kept); err != nil || fi.Mode().Type() != fs.ModeNamedPipe {
+		t.Errorf("%s is not the FIFO: %v %v", kept, fi, err)
+	}
+	logs := e.stderr.String()
+	if !strings.Contains(logs, "level=error") || !strings.Contains(logs, "not a regular file") || !strings.Contains(logs, kept) {
+		t.Errorf("want an error line saying the snapshot is not a regular file and where it went:\n%s", logs)
+	}
+	if code, took := e.signalAndWait(t, syscall.SIGTERM, 10*time.Second); code != 0 {
+		t.Errorf("exit code %d %v after SIGTERM, want 0\n%s", code, took, e.stderr)
+	}
+}
+
+// A symbolic link to /dev/zero at snapshot.jsonl used to be read for ever,
+// the memory growing by hundreds of megabytes a second. It is not followed.
+func TestStorageSymlinkToDevZero(t *testing.T) {
+	need(t)
+	r := newRestartable(t)
+	path := filepath.Join(r.dir, snapshotFile)
+	if err := os.Symlink("/dev/zero", path); err != nil {
+		t.Fatal(err)
+	}
+	const maxRSS = 200 << 20
+	begin := time.Now()
+	e := r.launch(t)
+	var peak int64
+	for !e.readyNow() {
+		m := rss(e.cmd.Process.Pid)
+		peak = max(peak, m)
+		if m > maxRSS || time.Since(begin) > 5*time.Second {
+			e.cmd.Process.Kill()
+			t.Fatalf("not ready %v after the start, resident memory %d MB", time.Since(begin), m>>20)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	m := rss(e.cmd.Process.Pid)
+	t.Logf("ready %v after the start, resident memory %d MB (peak seen while starting %d MB)", time.Since(begin), m>>20, peak>>20)
+	if m > maxRSS {
+		t.Errorf("resident memory %d MB, want under %d MB", m>>20, maxRSS>>20)
+	}
+	e.waitMetric(t, map[string]float64{`snmptrap_storage_restore_failures_total`: 1})
+	kept := setAside(t, path)
+	if target, err := os.Readlink(kept); err != nil || target != "/dev/zero" {
+		t.Errorf("%s should be the symbolic link itself: %q %v", kept, target, err)
+	}
+	if !strings.Contains(e.stderr.String(), "symbolic link") {
+		t.Errorf("the error line should say it is a symbolic link:\n%s", e.stderr)
+	}
+	e.terminate(t)
+}

@@ -204,3 +204,23 @@ func TestStorageSymlinkToDevZero(t *testing.T) {
 	}
 	e.terminate(t)
 }
+
+// A FIFO at engine.json blocked the start before anything was served.
+func TestEngineFileFIFO(t *testing.T) {
+	need(t)
+	r := newRestartable(t)
+	path := filepath.Join(r.dir, "engine.json")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e := r.launch(t)
+	e.waitReady(t, 5*time.Second)
+	e.waitMetric(t, map[string]float64{`snmptrap_engine_file_errors_total{kind="corrupt"}`: 1})
+	if fi, err := os.Lstat(path + ".corrupt"); err != nil || fi.Mode().Type() != fs.ModeNamedPipe {
+		t.Errorf("the FIFO is not kept as engine.json.corrupt: %v %v", fi, err)
+	}
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("no new engine.json: %v %v", fi, err)
+	}
+	e.terminate(t)
+}

@@ -2,11 +2,16 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 )
 
 func TestLoadNewThenIncrement(t *testing.T) {
@@ -69,6 +74,62 @@ func TestCorruptFileMeansNewEngine(t *testing.T) {
 			e2, res, _ := Load(dir, nil, nil)
 			if res.Regenerated != nil || !bytes.Equal(e2.ID, e.ID) || e2.Boots != e.Boots+1 {
 				t.Errorf("the new engine was not saved: %+v", res)
+			}
+		})
+	}
+}
+
+// Only a regular file of at most maxFileSize is read as the engine file;
+// anything else found there is set aside like a corrupt file, without
+// blocking (a FIFO), following (a symbolic link) or reading it whole.
+func TestSpecialFileMeansNewEngine(t *testing.T) {
+	valid := `{"version":1,"engine_id":"8000000005aabbccdd","boots":3}`
+	for name, plant := range map[string]func(path string) error{
+		"fifo":              func(path string) error { return syscall.Mkfifo(path, 0o600) },
+		"link to /dev/zero": func(path string) error { return os.Symlink("/dev/zero", path) },
+		"link to valid file": func(path string) error {
+			other := filepath.Join(t.TempDir(), "engine.json")
+			os.WriteFile(other, []byte(valid), 0o600)
+			return os.Symlink(other, path)
+		},
+		"too large": func(path string) error {
+			return os.WriteFile(path, []byte(valid+strings.Repeat(" ", maxFileSize)), 0o600)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, FileName)
+			if err := plant(path); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.Lstat(path)
+			type result struct {
+				e   *Engine
+				res Result
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				e, res, err := Load(dir, nil, nil)
+				done <- result{e, res, err}
+			}()
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("still loading after 5s")
+			}
+			if r.err != nil || r.res.Regenerated == nil || len(r.e.ID) != 13 || r.e.ID[4] != 5 {
+				t.Fatalf("%v %+v: want a new engine ID and Regenerated", r.err, r.res)
+			}
+			if !errors.Is(r.res.Regenerated, atomicfile.ErrNotRegular) && !errors.Is(r.res.Regenerated, atomicfile.ErrTooLarge) {
+				t.Errorf("Regenerated = %v, want ErrNotRegular or ErrTooLarge", r.res.Regenerated)
+			}
+			if kept, err := os.Lstat(path + ".corrupt"); err != nil || kept.Mode() != before.Mode() {
+				t.Errorf("not kept aside as it was: %v %v", kept, err)
+			}
+			if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+				t.Errorf("no new engine file: %v %v", fi, err)
 			}
 		})
 	}

@@ -109,7 +109,8 @@ func run(args []string) int {
 	}
 
 	// Catch the signals from the start: SIGINT or SIGTERM during start-up
-	// stops the exporter cleanly once it is up, and SIGHUP (whose default
+	// stops the exporter cleanly once it is up (during the restore of the
+	// snapshot, which can take seconds, at once), and SIGHUP (whose default
 	// action ends the process) asks for a reload that is served then.
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
@@ -213,7 +214,14 @@ func run(args []string) int {
 	// any other family is left out), before traps are read and /metrics
 	// is served.
 	snap := newSnapshotter(store, *storagePath, *snapshotInterval, logger)
-	snap.restore()
+	if err := snap.restore(ctx); err != nil {
+		// SIGINT or SIGTERM during a long restore (logged): a stop that
+		// was asked for, so exit 0, and without the final snapshot.
+		for _, l := range listeners {
+			l.Close()
+		}
+		return 0
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(

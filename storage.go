@@ -39,6 +39,10 @@ type snapshotter struct {
 	restoreFailures prometheus.Counter
 	restored        *prometheus.GaugeVec
 
+	// load reads and restores the snapshot file (the store's LoadSnapshot;
+	// tests put a slow one in).
+	load func(path string) (collector.RestoreResult, error)
+
 	mu      sync.Mutex // one save at a time
 	buf     []byte
 	saved   collector.SnapshotInfo
@@ -60,6 +64,7 @@ func newSnapshotter(store *collector.Store, dir string, interval time.Duration, 
 		interval: interval,
 		logger:   logger,
 		now:      time.Now,
+		load:     store.LoadSnapshot,
 		done:     make(chan struct{}),
 		snapshots: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "snmptrap_storage_snapshots_total",
@@ -101,22 +106,46 @@ func (sn *snapshotter) collectors() []prometheus.Collector {
 // restore loads the snapshot into the store. Call it after the rule
 // families are set on the store (series of other families are left out)
 // and before traps are received or /metrics is served.
-func (sn *snapshotter) restore() {
+//
+// A large snapshot takes seconds to decode. When ctx ends first (SIGINT or
+// SIGTERM), restore logs it and returns ctx's error at once, leaving the
+// load to finish in the background: the caller must then stop without
+// saving a snapshot, since the store is half restored and the file on
+// disk is still the good one.
+func (sn *snapshotter) restore(ctx context.Context) error {
 	begin := sn.now()
-	res, err := sn.store.LoadSnapshot(sn.path)
+	level.Debug(sn.logger).Log("msg", "restoring the series store", "file", sn.path)
+	type loaded struct {
+		res collector.RestoreResult
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		res, err := sn.load(sn.path)
+		done <- loaded{res, err}
+	}()
+	var res collector.RestoreResult
+	var err error
+	select {
+	case l := <-done:
+		res, err = l.res, l.err
+	case <-ctx.Done():
+		level.Warn(sn.logger).Log("msg", "stopped by SIGINT or SIGTERM while restoring the snapshot; exiting without saving, the snapshot is left as it was", "file", sn.path, "after", sn.now().Sub(begin))
+		return ctx.Err()
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		level.Info(sn.logger).Log("msg", "no snapshot to restore; starting with an empty store", "file", sn.path)
-		return
+		return nil
 	case err != nil:
 		sn.restoreFailures.Inc()
 		aside := fmt.Sprintf("%s.corrupt-%d", sn.path, sn.now().Unix())
 		if rerr := os.Rename(sn.path, aside); rerr != nil {
 			level.Error(sn.logger).Log("msg", "cannot restore the snapshot; starting with an empty store (and cannot set the file aside: the next snapshot replaces it)", "file", sn.path, "err", err, "rename_err", rerr)
-			return
+			return nil
 		}
 		level.Error(sn.logger).Log("msg", "cannot restore the snapshot; starting with an empty store, the file is kept for inspection", "file", sn.path, "kept_as", aside, "err", err)
-		return
+		return nil
 	}
 	trapSeries := res.Traps
 	if res.Overflow > 0 {
@@ -133,6 +162,7 @@ func (sn *snapshotter) restore() {
 	if res.Limit > 0 {
 		level.Warn(sn.logger).Log("msg", "left out restored series beyond --trap.max-series or --trap.max-series-per-device (counted in snmptrap_series_dropped_total; their trap counts went to the overflow series)", "series", res.Limit)
 	}
+	return nil
 }
 
 // run saves a snapshot every interval until ctx ends; final must follow.

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,7 +30,7 @@ func testSnapshotter(t *testing.T, dir string) (*snapshotter, *collector.Store, 
 func TestSnapshotterRestoreAndSave(t *testing.T) {
 	dir := t.TempDir()
 	sn, store, logs := testSnapshotter(t, dir)
-	sn.restore()
+	sn.restore(context.Background())
 	if testutil.ToFloat64(sn.restoreFailures) != 0 || !strings.Contains(logs.String(), "no snapshot to restore") {
 		t.Errorf("a missing snapshot is a first start:\n%s", logs)
 	}
@@ -57,7 +59,7 @@ func TestSnapshotterRestoreAndSave(t *testing.T) {
 	}
 
 	sn2, store2, logs2 := testSnapshotter(t, dir)
-	sn2.restore()
+	sn2.restore(context.Background())
 	if got := store2.Snapshot(); len(got) != 1 || got[0].Count != 1 {
 		t.Errorf("restored %+v", got)
 	}
@@ -70,7 +72,7 @@ func TestSnapshotterCorruptFileSetAside(t *testing.T) {
 	dir := t.TempDir()
 	sn, store, logs := testSnapshotter(t, dir)
 	os.WriteFile(sn.path, []byte(`{"snapshot":"snmptrap_exporter series","version":1,"records":1}`+"\n"+`{"kind":"trap"`), 0o600)
-	sn.restore()
+	sn.restore(context.Background())
 	if got := testutil.ToFloat64(sn.restoreFailures); got != 1 {
 		t.Errorf("restore failures = %v, want 1", got)
 	}
@@ -91,6 +93,81 @@ func TestSnapshotterCorruptFileSetAside(t *testing.T) {
 	}
 	if _, err := os.Stat(aside); err != nil {
 		t.Error("the file set aside was removed")
+	}
+}
+
+// Anything at the snapshot's path that is not a regular file is refused
+// like a corrupt snapshot: counted, logged with the reason, moved aside
+// (the FIFO or the link itself) and the store starts empty; never read
+// from or followed.
+func TestSnapshotterRestoreSpecialFiles(t *testing.T) {
+	for name, plant := range map[string]func(path string) error{
+		"fifo":              func(path string) error { return syscall.Mkfifo(path, 0o600) },
+		"link to /dev/zero": func(path string) error { return os.Symlink("/dev/zero", path) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			sn, store, logs := testSnapshotter(t, t.TempDir())
+			if err := plant(sn.path); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.Lstat(sn.path)
+			done := make(chan error, 1)
+			go func() { done <- sn.restore(context.Background()) }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("still restoring after 5s")
+			}
+			if got := testutil.ToFloat64(sn.restoreFailures); got != 1 {
+				t.Errorf("restore failures = %v, want 1", got)
+			}
+			aside := sn.path + ".corrupt-1700000000"
+			if fi, err := os.Lstat(aside); err != nil || fi.Mode() != before.Mode() {
+				t.Errorf("not moved aside as it was: %v %v", fi, err)
+			}
+			if line := logs.String(); !strings.Contains(line, "level=error") || !strings.Contains(line, "not a regular file") || !strings.Contains(line, aside) {
+				t.Errorf("the error line should say what is wrong and where it went:\n%s", line)
+			}
+			if store.Len() != 0 {
+				t.Error("store not empty")
+			}
+		})
+	}
+}
+
+// SIGINT or SIGTERM (the context) during a long restore returns at once
+// with the context's error and a log line, without waiting for the load.
+func TestSnapshotterRestoreCancelled(t *testing.T) {
+	sn, _, logs := testSnapshotter(t, t.TempDir())
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{})
+	sn.load = func(string) (collector.RestoreResult, error) {
+		close(started)
+		<-release // a snapshot that takes for ever
+		return collector.RestoreResult{}, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sn.restore(ctx) }()
+	<-started
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("restore = %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("restore did not return after the context ended")
+	}
+	if line := logs.String(); !strings.Contains(line, "level=warn") || !strings.Contains(line, "while restoring the snapshot") || !strings.Contains(line, "without saving") {
+		t.Errorf("want a warning saying the restore was stopped and nothing saved:\n%s", line)
+	}
+	if testutil.ToFloat64(sn.restoreFailures) != 0 {
+		t.Error("a stopped restore is not a restore failure")
 	}
 }
 

@@ -205,6 +205,43 @@ func TestStorageSymlinkToDevZero(t *testing.T) {
 	e.terminate(t)
 }
 
+// SIGTERM while a large snapshot is being restored stops the exporter at
+// once, and leaves the snapshot as it was: the store is half restored, so
+// nothing is saved.
+func TestStorageSIGTERMDuringRestore(t *testing.T) {
+	need(t)
+	r := newRestartable(t)
+	path := filepath.Join(r.dir, snapshotFile)
+	// About 210 MB, several seconds to decode.
+	sum := writeSnapshot(t, path, 2_000_000)
+	e := r.launch(t)
+	// The listeners are bound just before the restore.
+	e.waitLog(t, `msg="listening for traps"`, 10*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	if strings.Contains(e.stderr.String(), "restored the series store") {
+		t.Fatalf("the restore ended before SIGTERM; the test needs a larger snapshot:\n%s", e.stderr)
+	}
+	code, took := e.signalAndWait(t, syscall.SIGTERM, 20*time.Second)
+	logs := e.stderr.String()
+	t.Logf("exit code %d %v after SIGTERM", code, took.Round(time.Millisecond))
+	if took > time.Second {
+		t.Errorf("stopped %v after SIGTERM, want under 1s", took)
+	}
+	if code != 0 {
+		t.Errorf("exit code %d, want 0", code)
+	}
+	if !strings.Contains(logs, "while restoring the snapshot") {
+		t.Errorf("no log line saying the restore was stopped:\n%s", logs)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || sha256.Sum256(b) != sum {
+		t.Errorf("the snapshot changed (%v): a half-restored store must not be saved", err)
+	}
+	if kept, _ := filepath.Glob(path + ".corrupt-*"); len(kept) > 0 {
+		t.Errorf("the snapshot was set aside: %v", kept)
+	}
+}
+
 // A FIFO at engine.json blocked the start before anything was served.
 func TestEngineFileFIFO(t *testing.T) {
 	need(t)

@@ -42,6 +42,9 @@ type snapshotter struct {
 	// load reads and restores the snapshot file (the store's LoadSnapshot;
 	// tests put a slow one in).
 	load func(path string) (collector.RestoreResult, error)
+	// maxSize is the largest snapshot written: collector.MaxSnapshotSize,
+	// the most LoadSnapshot reads.
+	maxSize int64
 
 	mu      sync.Mutex // one save at a time
 	buf     []byte
@@ -65,6 +68,7 @@ func newSnapshotter(store *collector.Store, dir string, interval time.Duration, 
 		logger:   logger,
 		now:      time.Now,
 		load:     store.LoadSnapshot,
+		maxSize:  collector.MaxSnapshotSize,
 		done:     make(chan struct{}),
 		snapshots: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "snmptrap_storage_snapshots_total",
@@ -204,7 +208,11 @@ func (sn *snapshotter) save() error {
 	var info collector.SnapshotInfo
 	sn.buf, info = sn.store.EncodeSnapshot(sn.buf[:0])
 	var err error
-	if info.Sum != sn.saved.Sum || !sn.unchangedOnDisk() {
+	switch {
+	case int64(info.Bytes) > sn.maxSize:
+		// The next start would refuse it: keep the last one that fits.
+		err = fmt.Errorf("the snapshot is %d bytes, larger than the %d a restore reads; keeping the last one (fewer series: --trap.max-series)", info.Bytes, sn.maxSize)
+	case info.Sum != sn.saved.Sum || !sn.unchangedOnDisk():
 		err = atomicfile.Write(sn.path, sn.buf)
 	}
 	if err == nil {

@@ -171,6 +171,29 @@ func TestSnapshotterRestoreCancelled(t *testing.T) {
 	}
 }
 
+// A snapshot larger than a restore reads (collector.MaxSnapshotSize) is
+// not written: it would be refused at the next start and the counts lost
+// then, silently until that moment. The last good file stays.
+func TestSnapshotterRefusesOversizedSnapshot(t *testing.T) {
+	sn, store, logs := testSnapshotter(t, t.TempDir())
+	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+	if err := sn.save(); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(sn.path)
+	store.Observe(netip.Addr{}, "sw2", "IF-MIB::linkDown", time.Time{})
+	sn.maxSize = int64(len(good)) // the new one is larger
+	if err := sn.save(); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("save of an oversized snapshot: %v", err)
+	}
+	if b, _ := os.ReadFile(sn.path); !bytes.Equal(b, good) {
+		t.Error("the last good snapshot was replaced")
+	}
+	if testutil.ToFloat64(sn.failures) != 1 || !strings.Contains(logs.String(), "level=error") {
+		t.Errorf("not counted or logged as a failure:\n%s", logs)
+	}
+}
+
 // Saving into a directory that cannot hold the file (a file is in the
 // way: this fails for root too) is counted and logged once at error level
 // while it goes on; success afterwards is logged once.

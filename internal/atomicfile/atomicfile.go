@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -105,12 +106,26 @@ func notRegular(path string, m fs.FileMode) error {
 // directory, written and fsynced, renamed over path, and the directory
 // fsynced so that the rename itself is durable. The directory is created
 // if missing.
+//
+// The temporary file has one fixed name per target, TempName(path), so a
+// crash between its creation and the rename (kill -9, power loss) leaves
+// at most one per target, which the next Write replaces and RemoveStale
+// removes at start. Whatever is found at that name is removed first and
+// the file is created anew (O_EXCL, O_NOFOLLOW): a symbolic link planted
+// there is replaced, never followed. The fixed name assumes one writer per
+// target at a time, as the snapshotter's lock and the single start-up
+// write of the engine file ensure; two processes sharing a --storage.path
+// would overwrite each other's state anyway.
 func Write(path string, b []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	name := TempName(path)
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	tmp, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return err
 	}
@@ -118,19 +133,19 @@ func Write(path string, b []byte) error {
 	defer func() {
 		if !committed {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			os.Remove(name)
 		}
 	}()
 	if _, err := tmp.Write(b); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("fsync %s: %w", tmp.Name(), err)
+		return fmt.Errorf("fsync %s: %w", name, err)
 	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := os.Rename(name, path); err != nil {
 		return err
 	}
 	committed = true
@@ -143,4 +158,57 @@ func Write(path string, b []byte) error {
 		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
 	return nil
+}
+
+// TempName is the temporary file Write uses for path: ".<name>.tmp" in the
+// same directory.
+func TempName(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+}
+
+// isTemp tells the names of Write's temporary files: ".<name>.tmp", and
+// ".<name>.tmp<digits>" of the builds that used os.CreateTemp (whose
+// random part is decimal digits).
+func isTemp(name string) bool {
+	base := strings.TrimRight(name, "0123456789")
+	return len(base) > len("..tmp") && base[0] == '.' && strings.HasSuffix(base, ".tmp")
+}
+
+// RemoveStale removes from dir the temporary files that Write leaves when
+// the process dies between creating one and renaming it over its target
+// (".<name>.tmp", and ".<name>.tmp<digits>" from earlier builds, which
+// used a random suffix and so left a new file at every crash). Call it at
+// start, before the first Write into dir. Only regular files and symbolic
+// links of those names are removed (a link is removed, not followed);
+// directories are left alone. It returns how many files it removed and
+// their size in bytes. A missing dir is not an error; the first error
+// removing a file is returned after trying the others.
+func RemoveStale(dir string) (files int, size int64, err error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, nil
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	var first error
+	for _, e := range entries {
+		if !isTemp(e.Name()) || e.IsDir() {
+			continue
+		}
+		path := filepath.Join(dir, e.Name())
+		var n int64
+		if fi, err := os.Lstat(path); err == nil && fi.Mode().IsRegular() {
+			n = fi.Size()
+		}
+		if err := os.Remove(path); err != nil {
+			if first == nil && !errors.Is(err, fs.ErrNotExist) {
+				first = err
+			}
+			continue
+		}
+		files++
+		size += n
+	}
+	return files, size, first
 }

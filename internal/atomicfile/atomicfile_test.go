@@ -131,3 +131,94 @@ func TestReadRegularGrowing(t *testing.T) {
 		}
 	}
 }
+
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// A temporary file left by a crash (kill -9 between create and rename) is
+// replaced by the next Write, not left beside a new one; and whatever is
+// planted at the temporary name (a symbolic link) is replaced, never
+// followed.
+func TestWriteReplacesStaleTemporaryFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	tmp := filepath.Join(dir, ".state.json.tmp")
+	os.WriteFile(tmp, bytes.Repeat([]byte("stale"), 1000), 0o600)
+	if err := Write(path, []byte("one")); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(t, dir); len(got) != 1 || got[0] != "state.json" {
+		t.Errorf("after a Write over a stale temporary file: %v, want only state.json", got)
+	}
+
+	victim := filepath.Join(t.TempDir(), "victim")
+	os.WriteFile(victim, []byte("untouched"), 0o600)
+	if err := os.Symlink(victim, tmp); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(path, []byte("two")); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "untouched" {
+		t.Errorf("Write followed a symbolic link at the temporary name: the target holds %q", b)
+	}
+	if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("%s is not a regular file: %v %v", path, fi, err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "two" {
+		t.Errorf("%s holds %q, want two", path, b)
+	}
+	if got := names(t, dir); len(got) != 1 {
+		t.Errorf("left in the directory: %v, want only state.json", got)
+	}
+}
+
+func TestRemoveStale(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(t.TempDir(), "other")
+	os.WriteFile(other, []byte("not in dir"), 0o600)
+	for name, size := range map[string]int{
+		".snapshot.jsonl.tmp":           100, // this build's name
+		".snapshot.jsonl.tmp1234567890": 20,  // os.CreateTemp's, earlier builds
+		".engine.json.tmp":              3,
+		// Kept: the targets, files set aside, anything else.
+		"snapshot.jsonl":                    7,
+		"engine.json":                       5,
+		"snapshot.jsonl.corrupt-1700000000": 1,
+		"engine.json.corrupt":               1,
+		".hidden":                           1,
+		".snapshot.jsonl.tmpx":              1,
+		"snapshot.jsonl.tmp":                1,
+		"..tmp":                             1,
+	} {
+		os.WriteFile(filepath.Join(dir, name), bytes.Repeat([]byte("x"), size), 0o600)
+	}
+	os.Symlink(other, filepath.Join(dir, ".planted.tmp"))        // removed, not followed
+	os.MkdirAll(filepath.Join(dir, ".dir.tmp", "inside"), 0o750) // kept: a directory
+
+	files, size, err := RemoveStale(dir)
+	if err != nil || files != 4 || size != 123 {
+		t.Errorf("RemoveStale = %d files, %d bytes, %v; want 4, 123, nil", files, size, err)
+	}
+	want := []string{"..tmp", ".dir.tmp", ".hidden", ".snapshot.jsonl.tmpx", "engine.json", "engine.json.corrupt",
+		"snapshot.jsonl", "snapshot.jsonl.corrupt-1700000000", "snapshot.jsonl.tmp"}
+	if got := names(t, dir); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("left %v\nwant %v", got, want)
+	}
+	if b, _ := os.ReadFile(other); string(b) != "not in dir" {
+		t.Error("the link's target was touched")
+	}
+	if files, size, err := RemoveStale(filepath.Join(dir, "missing")); files != 0 || size != 0 || err != nil {
+		t.Errorf("a missing directory: %d %d %v", files, size, err)
+	}
+}

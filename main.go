@@ -164,6 +164,7 @@ func run(args []string) int {
 		return 1
 	}
 	cfg := ld.cfg
+	removeStaleTemp(*storagePath, logger) // before the engine file is written
 	eng, engineErrors, err := startEngine(*storagePath, cfg, logger)
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot start the SNMP engine", "err", err)

@@ -169,6 +169,20 @@ func (sn *snapshotter) restore(ctx context.Context) error {
 	return nil
 }
 
+// removeStaleTemp removes the temporary files that a crash in the middle
+// of a save (kill -9, power loss) left in the storage directory, logging
+// how many and their size. Call it at start, before anything is written
+// there: the engine file, then the snapshots.
+func removeStaleTemp(dir string, logger log.Logger) {
+	files, size, err := atomicfile.RemoveStale(dir)
+	if files > 0 {
+		level.Info(logger).Log("msg", "removed stale temporary files left by an interrupted save", "dir", dir, "files", files, "bytes", size)
+	}
+	if err != nil {
+		level.Warn(logger).Log("msg", "cannot remove stale temporary files from the storage directory", "dir", dir, "err", err)
+	}
+}
+
 // run saves a snapshot every interval until ctx ends; final must follow.
 func (sn *snapshotter) run(ctx context.Context) {
 	defer close(sn.done)

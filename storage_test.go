@@ -194,6 +194,29 @@ func TestSnapshotterRefusesOversizedSnapshot(t *testing.T) {
 	}
 }
 
+// Temporary files left by a crash in the middle of a save are removed at
+// start and logged with their count and size; other files stay.
+func TestRemoveStaleTemp(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".snapshot.jsonl.tmp"), make([]byte, 1000), 0o600)
+	os.WriteFile(filepath.Join(dir, ".snapshot.jsonl.tmp123456"), make([]byte, 200), 0o600)
+	os.WriteFile(filepath.Join(dir, "snapshot.jsonl"), nil, 0o600)
+	var logs bytes.Buffer
+	removeStaleTemp(dir, log.NewLogfmtLogger(&logs))
+	if line := logs.String(); !strings.Contains(line, "level=info") || !strings.Contains(line, "files=2 bytes=1200") {
+		t.Errorf("want an info line with 2 files and 1200 bytes:\n%s", line)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 || entries[0].Name() != "snapshot.jsonl" {
+		t.Errorf("left %v", entries)
+	}
+	logs.Reset()
+	removeStaleTemp(dir, log.NewLogfmtLogger(&logs))
+	removeStaleTemp(filepath.Join(dir, "missing"), log.NewLogfmtLogger(&logs))
+	if logs.Len() != 0 {
+		t.Errorf("nothing to remove should log nothing:\n%s", logs.String())
+	}
+}
+
 // Saving into a directory that cannot hold the file (a file is in the
 // way: this fails for root too) is counted and logged once at error level
 // while it goes on; success afterwards is logged once.

@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
 
 // Tests of --storage.path against what a disk can hold where the state
@@ -203,6 +208,151 @@ func TestStorageSymlinkToDevZero(t *testing.T) {
 		t.Errorf("the error line should say it is a symbolic link:\n%s", e.stderr)
 	}
 	e.terminate(t)
+}
+
+// v2cTrap is an SNMPv2c trap from community public with trap OID oid.
+func v2cTrap(t *testing.T, oid string) []byte {
+	t.Helper()
+	sysUpTime, _ := snmp.ParseOID("1.3.6.1.2.1.1.3.0")
+	trapOID, _ := snmp.ParseOID("1.3.6.1.6.3.1.1.4.1.0")
+	value, err := snmp.ParseOID(oid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snmp.AppendTrapV2(nil, snmp.V2c, []byte("public"), snmp.PDUTrapV2, 1, []snmp.Varbind{
+		{OID: sysUpTime, Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(0)},
+		{OID: trapOID, Type: snmp.TagObjectIdentifier, Value: value},
+	})
+}
+
+// snapshotCount returns the count of one trap series in the snapshot file.
+func snapshotCount(t *testing.T, path, device, trap string) float64 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		var r struct {
+			Kind, Device, Trap string
+			Count              float64
+		}
+		if json.Unmarshal(line, &r) == nil && r.Kind == "trap" && r.Device == device && r.Trap == trap {
+			return r.Count
+		}
+	}
+	t.Fatalf("no series %s %s in %s", device, trap, path)
+	return 0
+}
+
+// tempFiles returns the temporary files of the snapshot in dir and their
+// total size.
+func tempFiles(dir string) ([]string, int64) {
+	tmp, _ := filepath.Glob(filepath.Join(dir, "."+snapshotFile+".tmp*"))
+	var size int64
+	for _, name := range tmp {
+		if fi, err := os.Lstat(name); err == nil {
+			size += fi.Size()
+		}
+	}
+	return tmp, size
+}
+
+// kill -9 in the middle of snapshot writes, again and again: each kill
+// used to leave its temporary file (a whole snapshot) behind for ever.
+func TestStorageKill9DuringWrites(t *testing.T) {
+	need(t)
+	// Up to 10 cycles, as many as fit in 15 seconds on a busy machine.
+	const cycles, budget, atLeast = 10, 15 * time.Second, 3
+	// 20000 series make a 2 MB snapshot whose write and fsync last long
+	// enough to be caught; a stream of traps changes the store so that
+	// every interval writes it again.
+	const seeded = 20000
+	r := newRestartable(t, "--storage.snapshot-interval=10ms", "--trap.max-series=0")
+	path := filepath.Join(r.dir, snapshotFile)
+	writeSnapshot(t, path, seeded)
+	const oid = "1.3.6.1.4.1.99999.0.1"
+	packet := v2cTrap(t, oid)
+	conn, err := net.Dial("udp", "127.0.0.1:"+r.port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+
+	// mine reports whether a file was written after since, by this run.
+	mine := func(name string, since time.Time) bool {
+		fi, err := os.Stat(name)
+		return err == nil && !fi.ModTime().Before(since)
+	}
+	begin := time.Now()
+	done, caught := 0, 0
+	for done < cycles && time.Since(begin) < budget {
+		cycleStart := time.Now()
+		e := r.start(t)
+		stop := make(chan struct{})
+		sent := make(chan struct{})
+		go func() {
+			defer close(sent)
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(time.Millisecond):
+					conn.Write(packet)
+				}
+			}
+		}()
+		// Once a snapshot of this run is in place, kill as soon as a
+		// temporary file of this run exists: a write is under way.
+		deadline := time.Now().Add(5 * time.Second)
+		for !mine(path, cycleStart) && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	poll:
+		for time.Now().Before(deadline) {
+			tmp, _ := tempFiles(r.dir)
+			for _, name := range tmp {
+				if mine(name, cycleStart) {
+					break poll
+				}
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+		e.kill(t)
+		close(stop)
+		<-sent
+		done++
+		tmp, size := tempFiles(r.dir)
+		for _, name := range tmp {
+			if mine(name, cycleStart) {
+				caught++
+			}
+		}
+		t.Logf("cycle %d: %d temporary files (%d bytes) after kill -9", done, len(tmp), size)
+	}
+	t.Logf("%d kill -9 cycles in %v, %d of them during a write", done, time.Since(begin).Round(time.Millisecond), caught)
+	if done < atLeast || caught == 0 {
+		t.Fatalf("%d cycles, %d kills during a write: want at least %d and 1", done, caught, atLeast)
+	}
+
+	left, _ := tempFiles(r.dir)
+	want := snapshotCount(t, path, "127.0.0.1", oid)
+	final := &restartable{dir: r.dir, port: r.port, args: []string{"--storage.snapshot-interval=1h", "--trap.max-series=0"}}
+	e := final.start(t)
+	if tmp, _ := tempFiles(r.dir); len(tmp) > 0 {
+		t.Errorf("temporary files left after the start: %v", tmp)
+	}
+	firstScrape(t, e, map[string]float64{
+		trapKey("127.0.0.1", oid):                       want,
+		`snmptrap_storage_restore_failures_total`:       0,
+		`snmptrap_storage_restored_series{kind="trap"}`: seeded + 1,
+	})
+	if len(left) > 0 && !strings.Contains(e.stderr.String(), "removed stale temporary files") {
+		t.Errorf("%d temporary files were removed at start without a log line:\n%s", len(left), e.stderr)
+	}
+	if strings.Contains(e.stderr.String(), "level=error") {
+		t.Errorf("errors after kill -9:\n%s", e.stderr)
+	}
 }
 
 // SIGTERM while a large snapshot is being restored stops the exporter at

@@ -51,7 +51,16 @@ type snapshotter struct {
 	saved   collector.SnapshotInfo
 	savedAt fileStamp // the file as this process last wrote it
 	failing bool
+	good    goodSnapshot
+	started time.Time // when restore began
 	done    chan struct{}
+}
+
+// goodSnapshot is the last snapshot known to be on disk, saved by this
+// process or restored at start: what a restart would bring back.
+type goodSnapshot struct {
+	at    time.Time // zero: none
+	count uint64    // its collector.SnapshotInfo.Count
 }
 
 // fileStamp tells whether the file is still the one last written.
@@ -118,6 +127,7 @@ func (sn *snapshotter) collectors() []prometheus.Collector {
 // disk is still the good one.
 func (sn *snapshotter) restore(ctx context.Context) error {
 	begin := sn.now()
+	sn.started = begin
 	level.Debug(sn.logger).Log("msg", "restoring the series store", "file", sn.path)
 	type loaded struct {
 		res collector.RestoreResult
@@ -150,6 +160,10 @@ func (sn *snapshotter) restore(ctx context.Context) error {
 		}
 		level.Error(sn.logger).Log("msg", "cannot restore the snapshot; starting with an empty store, the file is kept for inspection", "file", sn.path, "kept_as", aside, "err", err)
 		return nil
+	}
+	sn.good = goodSnapshot{at: begin, count: res.Count}
+	if fi, err := os.Stat(sn.path); err == nil {
+		sn.good.at = fi.ModTime()
 	}
 	trapSeries := res.Traps
 	if res.Overflow > 0 {
@@ -202,14 +216,35 @@ func (sn *snapshotter) run(ctx context.Context) {
 }
 
 // final saves the last snapshot at shutdown, once the listeners have
-// stopped and run has returned.
+// stopped and run has returned. A failure is always logged at error level,
+// whatever the periodic saves did before, with what it loses: what was
+// counted since the last good snapshot (unsaved_traps is the growth of the
+// trap counters' sum since then; rule state changed since then is lost
+// too).
 func (sn *snapshotter) final() {
 	<-sn.done
-	if err := sn.save(); err == nil {
-		level.Info(sn.logger).Log("msg", "saved the series store", "file", sn.path, "trap_series", sn.saved.Traps, "derived_series", sn.saved.Derived)
-	} else if !sn.failing {
-		level.Error(sn.logger).Log("msg", "cannot save the series store at shutdown; counts since the last snapshot are lost", "file", sn.path, "err", err)
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	info, err := sn.write()
+	if err == nil {
+		level.Info(sn.logger).Log("msg", "saved the series store", "file", sn.path, "trap_series", info.Traps, "derived_series", info.Derived)
+		return
 	}
+	var unsaved uint64
+	if info.Count > sn.good.count {
+		unsaved = info.Count - sn.good.count
+	}
+	msg, since := "cannot save the series store at shutdown: what was counted since the last good snapshot is lost", sn.good.at
+	if since.IsZero() {
+		msg, since = "cannot save the series store at shutdown, and no snapshot was saved or restored since the start: everything counted since then is lost", sn.started
+	}
+	last := "none"
+	if !sn.good.at.IsZero() {
+		last = sn.good.at.UTC().Format(time.RFC3339)
+	}
+	level.Error(sn.logger).Log("msg", msg, "file", sn.path, "err", err,
+		"last_good_snapshot", last, "lost_since", since.UTC().Format(time.RFC3339),
+		"unsaved_traps", unsaved, "trap_series", info.Traps, "derived_series", info.Derived)
 }
 
 // save writes a snapshot unless the store and the file are as last saved.
@@ -218,6 +253,26 @@ func (sn *snapshotter) final() {
 func (sn *snapshotter) save() error {
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
+	if _, err := sn.write(); err != nil {
+		if !sn.failing {
+			level.Error(sn.logger).Log("msg", "cannot save a snapshot of the series store; retrying every interval (logged again at debug level only, until it works)", "file", sn.path, "err", err)
+		} else {
+			level.Debug(sn.logger).Log("msg", "cannot save a snapshot of the series store", "file", sn.path, "err", err)
+		}
+		sn.failing = true
+		return err
+	}
+	if sn.failing {
+		level.Info(sn.logger).Log("msg", "saving snapshots of the series store works again", "file", sn.path)
+		sn.failing = false
+	}
+	return nil
+}
+
+// write encodes the store and writes it unless the store and the file are
+// as last saved, and keeps the metrics; it returns what was encoded, also
+// on failure. The caller holds mu.
+func (sn *snapshotter) write() (collector.SnapshotInfo, error) {
 	begin := sn.now()
 	var info collector.SnapshotInfo
 	sn.buf, info = sn.store.EncodeSnapshot(sn.buf[:0])
@@ -235,20 +290,11 @@ func (sn *snapshotter) save() error {
 	if err != nil {
 		sn.failures.Inc()
 		sn.saved = collector.SnapshotInfo{}
-		if !sn.failing {
-			level.Error(sn.logger).Log("msg", "cannot save a snapshot of the series store; retrying every interval (logged again at debug level only, until it works)", "file", sn.path, "err", err)
-		} else {
-			level.Debug(sn.logger).Log("msg", "cannot save a snapshot of the series store", "file", sn.path, "err", err)
-		}
-		sn.failing = true
-		return err
-	}
-	if sn.failing {
-		level.Info(sn.logger).Log("msg", "saving snapshots of the series store works again", "file", sn.path)
-		sn.failing = false
+		return info, err
 	}
 	end := sn.now()
 	sn.saved = info
+	sn.good = goodSnapshot{at: end, count: info.Count}
 	sn.snapshots.Inc()
 	sn.lastSuccess.Set(float64(end.UnixNano()) / 1e9)
 	sn.size.Set(float64(info.Bytes))
@@ -258,7 +304,7 @@ func (sn *snapshotter) save() error {
 	if cap(sn.buf) > 1<<20 {
 		sn.buf = nil
 	}
-	return nil
+	return info, nil
 }
 
 func (sn *snapshotter) stamp() (fileStamp, error) {

@@ -245,6 +245,61 @@ func TestSnapshotterSaveFailures(t *testing.T) {
 	}
 }
 
+// stopRun lets final go on: run returns at once with no interval.
+func stopRun(sn *snapshotter) {
+	sn.interval = 0
+	sn.run(context.Background())
+}
+
+// The last save at shutdown failing is always logged at error level, with
+// what is lost, even when the periodic saves were failing already (it used
+// to be silent then): the traps counted since the last good snapshot.
+func TestSnapshotterFinalFailureLogged(t *testing.T) {
+	t.Run("after a good snapshot", func(t *testing.T) {
+		sn, store, logs := testSnapshotter(t, t.TempDir())
+		store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+		if err := sn.save(); err != nil {
+			t.Fatal(err)
+		}
+		// A directory in the snapshot's way: the rename fails, root too.
+		os.Remove(sn.path)
+		os.MkdirAll(filepath.Join(sn.path, "in-the-way"), 0o750)
+		for range 3 {
+			store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+		}
+		if sn.save() == nil {
+			t.Fatal("save succeeded")
+		}
+		store.Observe(netip.Addr{}, "sw2", "IF-MIB::linkUp", time.Time{})
+		logs.Reset() // the periodic failure was logged; now only the shutdown
+		stopRun(sn)
+		sn.final()
+		line := logs.String()
+		for _, want := range []string{"level=error", "at shutdown", "file=" + sn.path, "last_good_snapshot=2023-11-14T22:13:20Z", "unsaved_traps=4", "trap_series=2"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("the shutdown error line lacks %q:\n%s", want, line)
+			}
+		}
+	})
+	t.Run("no snapshot at all", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "data")
+		os.WriteFile(dir, nil, 0o600) // a file where the directory goes
+		sn, store, logs := testSnapshotter(t, dir)
+		store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+		stopRun(sn)
+		sn.final()
+		line := logs.String()
+		if n := strings.Count(line, "level=error"); n != 1 {
+			t.Errorf("%d error lines, want 1:\n%s", n, line)
+		}
+		for _, want := range []string{"at shutdown", "last_good_snapshot=none", "unsaved_traps=1"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("the shutdown error line lacks %q:\n%s", want, line)
+			}
+		}
+	})
+}
+
 func TestSnapshotterRunAndFinal(t *testing.T) {
 	sn, store, _ := testSnapshotter(t, t.TempDir())
 	sn.interval = time.Millisecond

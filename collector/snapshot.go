@@ -71,7 +71,9 @@ type SnapshotInfo struct {
 	Traps    int  // device × trap series
 	Overflow bool // whether the overflow series is in it
 	Derived  int  // rule-derived series
-	Bytes    int
+	// Count is the sum of the trap counts, the overflow series included.
+	Count uint64
+	Bytes int
 	// Sum is the SHA-256 in the last line; equal sums mean equal files.
 	Sum [sha256.Size]byte
 }
@@ -102,6 +104,7 @@ func (s *Store) EncodeSnapshot(dst []byte) ([]byte, SnapshotInfo) {
 			dst = append(dst, `,"trap":`...)
 			dst = appendJSONString(dst, t.trap)
 		}
+		info.Count += t.count
 		dst = append(dst, `,"count":`...)
 		dst = strconv.AppendUint(dst, t.count, 10)
 		dst = append(dst, `,"last_ns":`...)
@@ -398,6 +401,9 @@ type RestoreResult struct {
 	Derived  int    // rule-derived series restored
 	Overflow uint64 // traps restored into the overflow series
 	Devices  int    // devices with series in the store afterwards
+	// Count is the sum of the trap counts in the snapshot, the overflow
+	// series included (as SnapshotInfo.Count of the file).
+	Count uint64
 
 	// RuleRemoved counts rule-derived series left out because their family
 	// is not among the store's families or its type or labels changed
@@ -494,7 +500,9 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 	if d.overflow != nil {
 		overflow, overflowLast = d.overflow.count, d.overflow.last
 	}
+	res.Count = overflow
 	for _, t := range traps {
+		res.Count += t.count
 		last := t.last
 		if sr := s.series[t.Key]; sr != nil {
 			sr.count.Add(t.count)

@@ -77,7 +77,7 @@ func TestSnapshotFormat(t *testing.T) {
 	if wantSum := fmt.Sprintf(`{"sha256":"%x"}`, info.Sum); lines[len(want)] != wantSum {
 		t.Errorf("checksum line %s, want %s", lines[len(want)], wantSum)
 	}
-	if info.Traps != 1 || !info.Overflow || info.Derived != 3 || info.Bytes != len(b) {
+	if info.Traps != 1 || !info.Overflow || info.Derived != 3 || info.Count != 2+2 || info.Bytes != len(b) {
 		t.Errorf("info = %+v", info)
 	}
 	if again, info2 := s.EncodeSnapshot(nil); !bytes.Equal(again, b) || info2.Sum != info.Sum {
@@ -97,7 +97,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (RestoreResult{Traps: 1, Derived: 3, Overflow: 2, Devices: 2}); res != want {
+	if want := (RestoreResult{Traps: 1, Derived: 3, Overflow: 2, Devices: 2, Count: 2 + 2}); res != want {
 		t.Errorf("result %+v, want %+v", res, want)
 	}
 	if got, want := r.Snapshot(), s.Snapshot(); !reflect.DeepEqual(got, want) {
@@ -221,7 +221,7 @@ func TestRestoreRespectsLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (RestoreResult{Traps: 2, Derived: 1, Overflow: 1 + 2 + 3, Devices: 3, Limit: 3}); res != want {
+	if want := (RestoreResult{Traps: 2, Derived: 1, Overflow: 1 + 2 + 3, Devices: 3, Limit: 3, Count: 15}); res != want {
 		t.Errorf("result %+v, want %+v", res, want)
 	}
 	got := r.Snapshot()

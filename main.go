@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -307,10 +308,11 @@ func run(args []string) int {
 func startEngine(dir string, cfg *config.Config, logger log.Logger) (*engine.Engine, *prometheus.CounterVec, error) {
 	errs := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "snmptrap_engine_file_errors_total",
-		Help: "Problems with the engine file under --storage.path at start: corrupt (a new engine ID was made) or not_saved (engineBoots could not be written).",
+		Help: "Problems with the engine file under --storage.path at start: corrupt (a new engine ID was made), not_saved (engineBoots could not be written) or boots_exhausted (engineBoots is at 2^31-1: SNMPv3 informs fail until the engine has a new engine ID).",
 	}, []string{"kind"})
 	errs.WithLabelValues("corrupt")
 	errs.WithLabelValues("not_saved")
+	errs.WithLabelValues("boots_exhausted")
 	var configured []byte
 	if cfg.EngineID != "" {
 		configured, _ = config.ParseEngineID(cfg.EngineID) // validated when loaded
@@ -326,6 +328,16 @@ func startEngine(dir string, cfg *config.Config, logger log.Logger) (*engine.Eng
 	if res.NotSaved != nil {
 		errs.WithLabelValues("not_saved").Inc()
 		level.Warn(logger).Log("msg", "cannot save engineBoots; the next start may reuse this value", "err", res.NotSaved)
+	}
+	if res.BootsExhausted {
+		errs.WithLabelValues("boots_exhausted").Inc()
+		file := filepath.Join(dir, engine.FileName)
+		remedy := "stop the exporter, delete " + file + " and start it: it makes a new engine ID, which inform senders discover (those configured with this engine ID, or with keys localized to it, need the new one)"
+		if configured != nil {
+			remedy = "set a new engine_id in the configuration and restart (with engine_id set, deleting " + file + " would restart engineBoots under the same engine ID, which RFC 3414 allows only with new secrets for every SNMPv3 user)"
+		}
+		level.Error(logger).Log("msg", "engineBoots is at its maximum, 2147483647 (RFC 3414 §2.2.2): every SNMPv3 inform to this engine fails the time window until it has a new engine ID; "+remedy,
+			"engine_id", fmt.Sprintf("%x", eng.ID), "file", file)
 	}
 	level.Info(logger).Log("msg", "SNMP engine", "engine_id", fmt.Sprintf("%x", eng.ID), "engine_boots", eng.Boots)
 	return eng, errs, nil

@@ -411,3 +411,49 @@ func TestEngineFileFIFO(t *testing.T) {
 	}
 	e.terminate(t)
 }
+
+// An engine file at engineBoots 2^31-1: every SNMPv3 inform fails the time
+// window (RFC 3414 §3.2 step 7a) until the engine gets a new engine ID.
+// The start says so and what to do, and counts it.
+func TestEngineBootsExhausted(t *testing.T) {
+	need(t)
+	c := combo(t, "u-sha-aes")
+	r := newRestartable(t, "--config.file="+writeConfig(t, usersConfig([]v3combo{c}, "")))
+	path := filepath.Join(r.dir, "engine.json")
+	const id = "80000000050102030405060708"
+	if err := os.WriteFile(path, []byte(`{"version":1,"engine_id":"`+id+`","boots":2147483647}`+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inform := func() error {
+		_, err := netsnmp(t, "snmpinform", append(c.netsnmpArgs(), "-t", "1", "-r", "1", r.to(), "", "1.3.6.1.4.1.99999.7.1")...)
+		return err
+	}
+
+	e := r.start(t)
+	e.waitMetric(t, map[string]float64{
+		`snmptrap_engine_file_errors_total{kind="boots_exhausted"}`: 1,
+		`snmptrap_engine_boots{engine_id="` + id + `"}`:             2147483647,
+	})
+	logs := e.stderr.String()
+	if !strings.Contains(logs, `level=error msg="engineBoots is at its maximum`) || !strings.Contains(logs, path) {
+		t.Errorf("want an error line naming the problem and the file to delete:\n%s", logs)
+	}
+	if err := inform(); err == nil {
+		t.Errorf("an inform was acknowledged at engineBoots 2^31-1")
+	}
+	e.terminate(t)
+
+	// The remedy the log line gives: delete engine.json.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	e = r.start(t)
+	newID, boots := engineBoots(t, e)
+	if newID == id || boots >= 2147483647 {
+		t.Errorf("after deleting engine.json: engine %s boots %v", newID, boots)
+	}
+	e.waitMetric(t, map[string]float64{`snmptrap_engine_file_errors_total{kind="boots_exhausted"}`: 0})
+	if err := inform(); err != nil {
+		t.Errorf("inform after the remedy: %v", err)
+	}
+}

@@ -60,14 +60,23 @@ type Result struct {
 	// NotSaved is set when the new engineBoots could not be written: the
 	// engine works, but the next start may repeat this engineBoots.
 	NotSaved error
+	// BootsExhausted is set when engineBoots is at its maximum, 2^31-1,
+	// from the file or reached at this start. RFC 3414 §2.2.2 latches it
+	// there until the engine is reconfigured, and §3.2 step 7a makes every
+	// authenticated message to it outside the time window: SNMPv3 informs
+	// fail (traps, whose engine is the sender's, are not affected). The
+	// remedy is a new engine ID: without a configured one, delete the
+	// engine file and a new ID is made; with one, configure another (the
+	// RFC's alternative keeps the ID and changes every user's secrets).
+	BootsExhausted bool
 }
 
 // Load starts the engine: it reads dir/engine.json (only a regular file of
 // at most 4 KiB, never through a symbolic link: see atomicfile.ReadRegular),
 // keeps its engine ID unless configured is set (an ID from the
-// configuration wins; a changed ID starts again at engineBoots 1),
-// increments engineBoots and writes the file back before returning. now is
-// the clock (nil: time.Now).
+// configuration wins; a changed ID starts engineBoots again, from the
+// clock: see nextBoots), increments engineBoots and writes the file back
+// before returning. now is the clock (nil: time.Now).
 func Load(dir string, configured []byte, now func() time.Time) (*Engine, Result, error) {
 	if now == nil {
 		now = time.Now
@@ -105,6 +114,7 @@ func Load(dir string, configured []byte, now func() time.Time) (*Engine, Result,
 		f.Boots = 0
 	}
 	f.Boots = nextBoots(f.Boots, now())
+	res.BootsExhausted = f.Boots == math.MaxInt32
 	e := &Engine{ID: id, Boots: f.Boots, start: now(), now: now}
 	res.NotSaved = save(dir, path, file{Version: 1, EngineID: hex.EncodeToString(id), Boots: f.Boots})
 	return e, res, nil

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -179,6 +180,52 @@ func TestBootsNeverRepeat(t *testing.T) {
 	os.RemoveAll(dir)
 	e, _, _ = Load(dir, id, now)
 	check("after the file was lost", e)
+}
+
+// engineBoots at 2^31-1 stays there (RFC 3414 §2.2.2) and every
+// authenticated message is then outside the time window (§3.2 step 7a):
+// Load says so, whether the file was at the maximum or reached it now,
+// until the engine gets a new engine ID.
+func TestBootsExhausted(t *testing.T) {
+	const id = "8000000005aabbccdd"
+	write := func(dir string, boots int32) {
+		t.Helper()
+		b := fmt.Sprintf(`{"version":1,"engine_id":%q,"boots":%d}`, id, boots)
+		if err := os.WriteFile(filepath.Join(dir, FileName), []byte(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		stored     int32
+		configured []byte
+		want       bool
+	}{
+		{math.MaxInt32, nil, true},
+		{math.MaxInt32 - 1, nil, true}, // reached at this start
+		{math.MaxInt32 - 2, nil, false},
+		{math.MaxInt32, []byte{0x80, 0, 0, 0, 5, 0xaa, 0xbb, 0xcc, 0xdd}, true}, // the same ID, configured
+		{math.MaxInt32, []byte{0x80, 0, 0, 0, 5, 1, 2, 3, 4}, false},            // a new ID in the configuration
+	} {
+		dir := t.TempDir()
+		write(dir, tc.stored)
+		e, res, err := Load(dir, tc.configured, nil)
+		if err != nil || res.Regenerated != nil || res.BootsExhausted != tc.want {
+			t.Errorf("stored %d, configured %x: %v %+v, want BootsExhausted %v", tc.stored, tc.configured, err, res, tc.want)
+			continue
+		}
+		if tc.want && e.Boots != math.MaxInt32 {
+			t.Errorf("stored %d: boots %d, want it to stay at 2^31-1", tc.stored, e.Boots)
+		}
+	}
+	// Deleting the file gives a new engine ID and engineBoots from the
+	// clock: the remedy the exporter logs.
+	dir := t.TempDir()
+	write(dir, math.MaxInt32)
+	os.Remove(filepath.Join(dir, FileName))
+	e, res, _ := Load(dir, nil, nil)
+	if res.BootsExhausted || fmt.Sprintf("%x", e.ID) == id || e.Boots == math.MaxInt32 {
+		t.Errorf("after deleting the file: %+v id %x boots %d", res, e.ID, e.Boots)
+	}
 }
 
 func TestNextBoots(t *testing.T) {

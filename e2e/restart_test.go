@@ -31,11 +31,20 @@ func newRestartable(t *testing.T, args ...string) *restartable {
 
 func (r *restartable) start(t *testing.T, extra ...string) *exporter {
 	t.Helper()
+	e := r.launch(t, extra...)
+	e.waitReady(t, 10*time.Second)
+	return e
+}
+
+// launch starts the exporter on r's storage directory and trap port
+// without waiting for it to be ready.
+func (r *restartable) launch(t *testing.T, extra ...string) *exporter {
+	t.Helper()
 	args := append([]string{
 		"--storage.path=" + r.dir,
 		"--trap.listen-address=udp://127.0.0.1:" + r.port,
 	}, r.args...)
-	return start(t, append(args, extra...)...)
+	return launch(t, append(args, extra...)...)
 }
 
 func (r *restartable) to() string { return "udp:127.0.0.1:" + r.port }

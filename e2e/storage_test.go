@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -25,17 +26,6 @@ import (
 // files go: special files, files left by kill -9 in the middle of a write,
 // a snapshot big enough to take seconds to restore, an engineBoots at its
 // maximum.
-
-// launch starts the exporter on r's storage directory and trap port
-// without waiting for it to be ready.
-func (r *restartable) launch(t *testing.T, extra ...string) *exporter {
-	t.Helper()
-	args := append([]string{
-		"--storage.path=" + r.dir,
-		"--trap.listen-address=udp://127.0.0.1:" + r.port,
-	}, r.args...)
-	return launch(t, append(args, extra...)...)
-}
 
 // readyNow reports whether /-/ready answers 200.
 func (e *exporter) readyNow() bool {
@@ -103,7 +93,7 @@ func writeSnapshot(t *testing.T, path string, n int) [sha256.Size]byte {
 	}
 	h := sha256.New()
 	w := bufio.NewWriterSize(f, 1<<20)
-	both := bufio.NewWriterSize(&teeWriter{w, h}, 1<<16)
+	both := bufio.NewWriterSize(io.MultiWriter(w, h), 1<<16)
 	fmt.Fprintf(both, `{"snapshot":"snmptrap_exporter series","version":1,"records":%d}`+"\n", n)
 	last := time.Now().Add(-time.Hour).UnixNano()
 	for i := range n {
@@ -122,15 +112,6 @@ func writeSnapshot(t *testing.T, path string, n int) [sha256.Size]byte {
 		t.Fatal(err)
 	}
 	return sha256.Sum256(b)
-}
-
-type teeWriter struct {
-	a, b interface{ Write([]byte) (int, error) }
-}
-
-func (w *teeWriter) Write(p []byte) (int, error) {
-	w.b.Write(p)
-	return w.a.Write(p)
 }
 
 // setAside returns the one file that path was moved to as corrupt.

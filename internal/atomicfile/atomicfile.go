@@ -30,10 +30,11 @@ var ErrTooLarge = errors.New("file too large")
 //   - a FIFO, a device, a socket or a directory is refused (the error
 //     wraps ErrNotRegular) without reading from it: the file is opened
 //     with O_NONBLOCK, so that opening a FIFO with no writer does not
-//     wait, and O_NOCTTY, then checked with fstat before any read;
-//   - a symbolic link as the last component of path is refused (ErrNotRegular)
-//     and never followed (O_NOFOLLOW); links among the directories above
-//     it are followed as usual;
+//     wait, and O_NOCTTY, so that a terminal does not become the
+//     process's, then checked with fstat before any read;
+//   - a symbolic link as the last component of path is refused
+//     (ErrNotRegular) and never followed (O_NOFOLLOW); links among the
+//     directories above it are followed as usual;
 //   - a file larger than max is refused (the error wraps ErrTooLarge)
 //     from its size, without reading it; one that grows past max while it
 //     is read is refused too, after reading at most max+1 bytes.

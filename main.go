@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -114,7 +115,8 @@ func run(args []string) int {
 	}
 
 	// Catch the signals from the start: SIGINT or SIGTERM during start-up
-	// stops the exporter cleanly once it is up, and SIGHUP (whose default
+	// stops the exporter cleanly once it is up (during the restore of the
+	// snapshot, which can take seconds, at once), and SIGHUP (whose default
 	// action ends the process) asks for a reload that is served then.
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer cancel()
@@ -172,6 +174,7 @@ func run(args []string) int {
 		return 1
 	}
 	cfg := ld.cfg
+	removeStaleTemp(*storagePath, logger) // before the engine file is written
 	eng, engineErrors, err := startEngine(*storagePath, cfg, logger)
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot start the SNMP engine", "err", err)
@@ -222,7 +225,14 @@ func run(args []string) int {
 	// any other family is left out), before traps are read and /metrics
 	// is served.
 	snap := newSnapshotter(store, *storagePath, *snapshotInterval, logger)
-	snap.restore()
+	if err := snap.restore(ctx); err != nil {
+		// SIGINT or SIGTERM during a long restore (logged): a stop that
+		// was asked for, so exit 0, and without the final snapshot.
+		for _, l := range listeners {
+			l.Close()
+		}
+		return 0
+	}
 
 	reg := ownMetrics{
 		store:        store,
@@ -320,6 +330,16 @@ func startEngine(dir string, cfg *config.Config, logger log.Logger) (*engine.Eng
 		errs.WithLabelValues("not_saved").Inc()
 		level.Warn(logger).Log("msg", "cannot save engineBoots; the next start may reuse this value", "err", res.NotSaved)
 	}
+	if res.BootsExhausted {
+		errs.WithLabelValues("boots_exhausted").Inc()
+		file := filepath.Join(dir, engine.FileName)
+		remedy := "stop the exporter, delete " + file + " and start it: it makes a new engine ID, which inform senders discover (those configured with this engine ID, or with keys localized to it, need the new one)"
+		if configured != nil {
+			remedy = "set a new engine_id in the configuration and restart (with engine_id set, deleting " + file + " would restart engineBoots under the same engine ID, which RFC 3414 allows only with new secrets for every SNMPv3 user)"
+		}
+		level.Error(logger).Log("msg", "engineBoots is at its maximum, 2147483647 (RFC 3414 §2.2.2): every SNMPv3 inform to this engine fails the time window until it has a new engine ID; "+remedy,
+			"engine_id", fmt.Sprintf("%x", eng.ID), "file", file)
+	}
 	level.Info(logger).Log("msg", "SNMP engine", "engine_id", fmt.Sprintf("%x", eng.ID), "engine_boots", eng.Boots)
 	return eng, errs, nil
 }
@@ -327,10 +347,11 @@ func startEngine(dir string, cfg *config.Config, logger log.Logger) (*engine.Eng
 func newEngineErrors() *prometheus.CounterVec {
 	errs := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "snmptrap_engine_file_errors_total",
-		Help: "Problems with the engine file under --storage.path at start: corrupt (a new engine ID was made) or not_saved (engineBoots could not be written).",
+		Help: "Problems with the engine file under --storage.path at start: corrupt (a new engine ID was made), not_saved (engineBoots could not be written) or boots_exhausted (engineBoots is at 2^31-1: SNMPv3 informs fail until the engine has a new engine ID).",
 	}, []string{"kind"})
 	errs.WithLabelValues("corrupt")
 	errs.WithLabelValues("not_saved")
+	errs.WithLabelValues("boots_exhausted")
 	return errs
 }
 

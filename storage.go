@@ -39,12 +39,28 @@ type snapshotter struct {
 	restoreFailures prometheus.Counter
 	restored        *prometheus.GaugeVec
 
+	// load reads and restores the snapshot file (the store's LoadSnapshot;
+	// tests put a slow one in).
+	load func(path string) (collector.RestoreResult, error)
+	// maxSize is the largest snapshot written: collector.MaxSnapshotSize,
+	// the most LoadSnapshot reads.
+	maxSize int64
+
 	mu      sync.Mutex // one save at a time
 	buf     []byte
 	saved   collector.SnapshotInfo
 	savedAt fileStamp // the file as this process last wrote it
 	failing bool
+	good    goodSnapshot
+	started time.Time // when restore began
 	done    chan struct{}
+}
+
+// goodSnapshot is the last snapshot known to be on disk, saved by this
+// process or restored at start: what a restart would bring back.
+type goodSnapshot struct {
+	at    time.Time // zero: none
+	count uint64    // its collector.SnapshotInfo.Count
 }
 
 // fileStamp tells whether the file is still the one last written.
@@ -60,6 +76,8 @@ func newSnapshotter(store *collector.Store, dir string, interval time.Duration, 
 		interval: interval,
 		logger:   logger,
 		now:      time.Now,
+		load:     store.LoadSnapshot,
+		maxSize:  collector.MaxSnapshotSize,
 		done:     make(chan struct{}),
 		snapshots: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "snmptrap_storage_snapshots_total",
@@ -101,22 +119,51 @@ func (sn *snapshotter) collectors() []prometheus.Collector {
 // restore loads the snapshot into the store. Call it after the rule
 // families are set on the store (series of other families are left out)
 // and before traps are received or /metrics is served.
-func (sn *snapshotter) restore() {
+//
+// A large snapshot takes seconds to decode. When ctx ends first (SIGINT or
+// SIGTERM), restore logs it and returns ctx's error at once, leaving the
+// load to finish in the background: the caller must then stop without
+// saving a snapshot, since the store is half restored and the file on
+// disk is still the good one.
+func (sn *snapshotter) restore(ctx context.Context) error {
 	begin := sn.now()
-	res, err := sn.store.LoadSnapshot(sn.path)
+	sn.started = begin
+	level.Debug(sn.logger).Log("msg", "restoring the series store", "file", sn.path)
+	type loaded struct {
+		res collector.RestoreResult
+		err error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		res, err := sn.load(sn.path)
+		done <- loaded{res, err}
+	}()
+	var res collector.RestoreResult
+	var err error
+	select {
+	case l := <-done:
+		res, err = l.res, l.err
+	case <-ctx.Done():
+		level.Warn(sn.logger).Log("msg", "stopped by SIGINT or SIGTERM while restoring the snapshot; exiting without saving, the snapshot is left as it was", "file", sn.path, "after", sn.now().Sub(begin))
+		return ctx.Err()
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		level.Info(sn.logger).Log("msg", "no snapshot to restore; starting with an empty store", "file", sn.path)
-		return
+		return nil
 	case err != nil:
 		sn.restoreFailures.Inc()
 		aside := fmt.Sprintf("%s.corrupt-%d", sn.path, sn.now().Unix())
 		if rerr := os.Rename(sn.path, aside); rerr != nil {
 			level.Error(sn.logger).Log("msg", "cannot restore the snapshot; starting with an empty store (and cannot set the file aside: the next snapshot replaces it)", "file", sn.path, "err", err, "rename_err", rerr)
-			return
+			return nil
 		}
 		level.Error(sn.logger).Log("msg", "cannot restore the snapshot; starting with an empty store, the file is kept for inspection", "file", sn.path, "kept_as", aside, "err", err)
-		return
+		return nil
+	}
+	sn.good = goodSnapshot{at: begin, count: res.Count}
+	if fi, err := os.Stat(sn.path); err == nil {
+		sn.good.at = fi.ModTime()
 	}
 	trapSeries := res.Traps
 	if res.Overflow > 0 {
@@ -132,6 +179,21 @@ func (sn *snapshotter) restore() {
 	}
 	if res.Limit > 0 {
 		level.Warn(sn.logger).Log("msg", "left out restored series beyond --trap.max-series or --trap.max-series-per-device (counted in snmptrap_series_dropped_total; their trap counts went to the overflow series)", "series", res.Limit)
+	}
+	return nil
+}
+
+// removeStaleTemp removes the temporary files that a crash in the middle
+// of a save (kill -9, power loss) left in the storage directory, logging
+// how many and their size. Call it at start, before anything is written
+// there: the engine file, then the snapshots.
+func removeStaleTemp(dir string, logger log.Logger) {
+	files, size, err := atomicfile.RemoveStale(dir)
+	if files > 0 {
+		level.Info(logger).Log("msg", "removed stale temporary files left by an interrupted save", "dir", dir, "files", files, "bytes", size)
+	}
+	if err != nil {
+		level.Warn(logger).Log("msg", "cannot remove stale temporary files from the storage directory", "dir", dir, "err", err)
 	}
 }
 
@@ -154,14 +216,35 @@ func (sn *snapshotter) run(ctx context.Context) {
 }
 
 // final saves the last snapshot at shutdown, once the listeners have
-// stopped and run has returned.
+// stopped and run has returned. A failure is always logged at error level,
+// whatever the periodic saves did before, with what it loses: what was
+// counted since the last good snapshot (unsaved_traps is the growth of the
+// trap counters' sum since then; rule state changed since then is lost
+// too).
 func (sn *snapshotter) final() {
 	<-sn.done
-	if err := sn.save(); err == nil {
-		level.Info(sn.logger).Log("msg", "saved the series store", "file", sn.path, "trap_series", sn.saved.Traps, "derived_series", sn.saved.Derived)
-	} else if !sn.failing {
-		level.Error(sn.logger).Log("msg", "cannot save the series store at shutdown; counts since the last snapshot are lost", "file", sn.path, "err", err)
+	sn.mu.Lock()
+	defer sn.mu.Unlock()
+	info, err := sn.write()
+	if err == nil {
+		level.Info(sn.logger).Log("msg", "saved the series store", "file", sn.path, "trap_series", info.Traps, "derived_series", info.Derived)
+		return
 	}
+	var unsaved uint64
+	if info.Count > sn.good.count {
+		unsaved = info.Count - sn.good.count
+	}
+	msg, since := "cannot save the series store at shutdown: what was counted since the last good snapshot is lost", sn.good.at
+	if since.IsZero() {
+		msg, since = "cannot save the series store at shutdown, and no snapshot was saved or restored since the start: everything counted since then is lost", sn.started
+	}
+	last := "none"
+	if !sn.good.at.IsZero() {
+		last = sn.good.at.UTC().Format(time.RFC3339)
+	}
+	level.Error(sn.logger).Log("msg", msg, "file", sn.path, "err", err,
+		"last_good_snapshot", last, "lost_since", since.UTC().Format(time.RFC3339),
+		"unsaved_traps", unsaved, "trap_series", info.Traps, "derived_series", info.Derived)
 }
 
 // save writes a snapshot unless the store and the file are as last saved.
@@ -170,19 +253,7 @@ func (sn *snapshotter) final() {
 func (sn *snapshotter) save() error {
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
-	begin := sn.now()
-	var info collector.SnapshotInfo
-	sn.buf, info = sn.store.EncodeSnapshot(sn.buf[:0])
-	var err error
-	if info.Sum != sn.saved.Sum || !sn.unchangedOnDisk() {
-		err = atomicfile.Write(sn.path, sn.buf)
-	}
-	if err == nil {
-		sn.savedAt, err = sn.stamp()
-	}
-	if err != nil {
-		sn.failures.Inc()
-		sn.saved = collector.SnapshotInfo{}
+	if _, err := sn.write(); err != nil {
 		if !sn.failing {
 			level.Error(sn.logger).Log("msg", "cannot save a snapshot of the series store; retrying every interval (logged again at debug level only, until it works)", "file", sn.path, "err", err)
 		} else {
@@ -195,8 +266,35 @@ func (sn *snapshotter) save() error {
 		level.Info(sn.logger).Log("msg", "saving snapshots of the series store works again", "file", sn.path)
 		sn.failing = false
 	}
+	return nil
+}
+
+// write encodes the store and writes it unless the store and the file are
+// as last saved, and keeps the metrics; it returns what was encoded, also
+// on failure. The caller holds mu.
+func (sn *snapshotter) write() (collector.SnapshotInfo, error) {
+	begin := sn.now()
+	var info collector.SnapshotInfo
+	sn.buf, info = sn.store.EncodeSnapshot(sn.buf[:0])
+	var err error
+	switch {
+	case int64(info.Bytes) > sn.maxSize:
+		// The next start would refuse it: keep the last one that fits.
+		err = fmt.Errorf("the snapshot is %d bytes, larger than the %d a restore reads; keeping the last one (fewer series: --trap.max-series)", info.Bytes, sn.maxSize)
+	case info.Sum != sn.saved.Sum || !sn.unchangedOnDisk():
+		err = atomicfile.Write(sn.path, sn.buf)
+	}
+	if err == nil {
+		sn.savedAt, err = sn.stamp()
+	}
+	if err != nil {
+		sn.failures.Inc()
+		sn.saved = collector.SnapshotInfo{}
+		return info, err
+	}
 	end := sn.now()
 	sn.saved = info
+	sn.good = goodSnapshot{at: end, count: info.Count}
 	sn.snapshots.Inc()
 	sn.lastSuccess.Set(float64(end.UnixNano()) / 1e9)
 	sn.size.Set(float64(info.Bytes))
@@ -206,7 +304,7 @@ func (sn *snapshotter) save() error {
 	if cap(sn.buf) > 1<<20 {
 		sn.buf = nil
 	}
-	return nil
+	return info, nil
 }
 
 func (sn *snapshotter) stamp() (fileStamp, error) {

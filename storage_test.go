@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,7 +30,7 @@ func testSnapshotter(t *testing.T, dir string) (*snapshotter, *collector.Store, 
 func TestSnapshotterRestoreAndSave(t *testing.T) {
 	dir := t.TempDir()
 	sn, store, logs := testSnapshotter(t, dir)
-	sn.restore()
+	sn.restore(context.Background())
 	if testutil.ToFloat64(sn.restoreFailures) != 0 || !strings.Contains(logs.String(), "no snapshot to restore") {
 		t.Errorf("a missing snapshot is a first start:\n%s", logs)
 	}
@@ -57,7 +59,7 @@ func TestSnapshotterRestoreAndSave(t *testing.T) {
 	}
 
 	sn2, store2, logs2 := testSnapshotter(t, dir)
-	sn2.restore()
+	sn2.restore(context.Background())
 	if got := store2.Snapshot(); len(got) != 1 || got[0].Count != 1 {
 		t.Errorf("restored %+v", got)
 	}
@@ -70,7 +72,7 @@ func TestSnapshotterCorruptFileSetAside(t *testing.T) {
 	dir := t.TempDir()
 	sn, store, logs := testSnapshotter(t, dir)
 	os.WriteFile(sn.path, []byte(`{"snapshot":"snmptrap_exporter series","version":1,"records":1}`+"\n"+`{"kind":"trap"`), 0o600)
-	sn.restore()
+	sn.restore(context.Background())
 	if got := testutil.ToFloat64(sn.restoreFailures); got != 1 {
 		t.Errorf("restore failures = %v, want 1", got)
 	}
@@ -91,6 +93,127 @@ func TestSnapshotterCorruptFileSetAside(t *testing.T) {
 	}
 	if _, err := os.Stat(aside); err != nil {
 		t.Error("the file set aside was removed")
+	}
+}
+
+// Anything at the snapshot's path that is not a regular file is refused
+// like a corrupt snapshot: counted, logged with the reason, moved aside
+// (the FIFO or the link itself) and the store starts empty; never read
+// from or followed.
+func TestSnapshotterRestoreSpecialFiles(t *testing.T) {
+	for name, plant := range map[string]func(path string) error{
+		"fifo":              func(path string) error { return syscall.Mkfifo(path, 0o600) },
+		"link to /dev/zero": func(path string) error { return os.Symlink("/dev/zero", path) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			sn, store, logs := testSnapshotter(t, t.TempDir())
+			if err := plant(sn.path); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.Lstat(sn.path)
+			done := make(chan error, 1)
+			go func() { done <- sn.restore(context.Background()) }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("still restoring after 5s")
+			}
+			if got := testutil.ToFloat64(sn.restoreFailures); got != 1 {
+				t.Errorf("restore failures = %v, want 1", got)
+			}
+			aside := sn.path + ".corrupt-1700000000"
+			if fi, err := os.Lstat(aside); err != nil || fi.Mode() != before.Mode() {
+				t.Errorf("not moved aside as it was: %v %v", fi, err)
+			}
+			if line := logs.String(); !strings.Contains(line, "level=error") || !strings.Contains(line, "not a regular file") || !strings.Contains(line, aside) {
+				t.Errorf("the error line should say what is wrong and where it went:\n%s", line)
+			}
+			if store.Len() != 0 {
+				t.Error("store not empty")
+			}
+		})
+	}
+}
+
+// SIGINT or SIGTERM (the context) during a long restore returns at once
+// with the context's error and a log line, without waiting for the load.
+func TestSnapshotterRestoreCancelled(t *testing.T) {
+	sn, _, logs := testSnapshotter(t, t.TempDir())
+	release := make(chan struct{})
+	defer close(release)
+	started := make(chan struct{})
+	sn.load = func(string) (collector.RestoreResult, error) {
+		close(started)
+		<-release // a snapshot that takes for ever
+		return collector.RestoreResult{}, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- sn.restore(ctx) }()
+	<-started
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("restore = %v, want context.Canceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("restore did not return after the context ended")
+	}
+	if line := logs.String(); !strings.Contains(line, "level=warn") || !strings.Contains(line, "while restoring the snapshot") || !strings.Contains(line, "without saving") {
+		t.Errorf("want a warning saying the restore was stopped and nothing saved:\n%s", line)
+	}
+	if testutil.ToFloat64(sn.restoreFailures) != 0 {
+		t.Error("a stopped restore is not a restore failure")
+	}
+}
+
+// A snapshot larger than a restore reads (collector.MaxSnapshotSize) is
+// not written: it would be refused at the next start and the counts lost
+// then, silently until that moment. The last good file stays.
+func TestSnapshotterRefusesOversizedSnapshot(t *testing.T) {
+	sn, store, logs := testSnapshotter(t, t.TempDir())
+	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+	if err := sn.save(); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := os.ReadFile(sn.path)
+	store.Observe(netip.Addr{}, "sw2", "IF-MIB::linkDown", time.Time{})
+	sn.maxSize = int64(len(good)) // the new one is larger
+	if err := sn.save(); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("save of an oversized snapshot: %v", err)
+	}
+	if b, _ := os.ReadFile(sn.path); !bytes.Equal(b, good) {
+		t.Error("the last good snapshot was replaced")
+	}
+	if testutil.ToFloat64(sn.failures) != 1 || !strings.Contains(logs.String(), "level=error") {
+		t.Errorf("not counted or logged as a failure:\n%s", logs)
+	}
+}
+
+// Temporary files left by a crash in the middle of a save are removed at
+// start and logged with their count and size; other files stay.
+func TestRemoveStaleTemp(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, ".snapshot.jsonl.tmp"), make([]byte, 1000), 0o600)
+	os.WriteFile(filepath.Join(dir, ".snapshot.jsonl.tmp123456"), make([]byte, 200), 0o600)
+	os.WriteFile(filepath.Join(dir, "snapshot.jsonl"), nil, 0o600)
+	var logs bytes.Buffer
+	removeStaleTemp(dir, log.NewLogfmtLogger(&logs))
+	if line := logs.String(); !strings.Contains(line, "level=info") || !strings.Contains(line, "files=2 bytes=1200") {
+		t.Errorf("want an info line with 2 files and 1200 bytes:\n%s", line)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 || entries[0].Name() != "snapshot.jsonl" {
+		t.Errorf("left %v", entries)
+	}
+	logs.Reset()
+	removeStaleTemp(dir, log.NewLogfmtLogger(&logs))
+	removeStaleTemp(filepath.Join(dir, "missing"), log.NewLogfmtLogger(&logs))
+	if logs.Len() != 0 {
+		t.Errorf("nothing to remove should log nothing:\n%s", logs.String())
 	}
 }
 
@@ -120,6 +243,61 @@ func TestSnapshotterSaveFailures(t *testing.T) {
 	if !strings.Contains(logs.String(), "works again") || testutil.ToFloat64(sn.lastSuccess) != 1_700_000_000 {
 		t.Errorf("recovery not reported:\n%s", logs)
 	}
+}
+
+// stopRun lets final go on: run returns at once with no interval.
+func stopRun(sn *snapshotter) {
+	sn.interval = 0
+	sn.run(context.Background())
+}
+
+// The last save at shutdown failing is always logged at error level, with
+// what is lost, even when the periodic saves were failing already (it used
+// to be silent then): the traps counted since the last good snapshot.
+func TestSnapshotterFinalFailureLogged(t *testing.T) {
+	t.Run("after a good snapshot", func(t *testing.T) {
+		sn, store, logs := testSnapshotter(t, t.TempDir())
+		store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+		if err := sn.save(); err != nil {
+			t.Fatal(err)
+		}
+		// A directory in the snapshot's way: the rename fails, root too.
+		os.Remove(sn.path)
+		os.MkdirAll(filepath.Join(sn.path, "in-the-way"), 0o750)
+		for range 3 {
+			store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+		}
+		if sn.save() == nil {
+			t.Fatal("save succeeded")
+		}
+		store.Observe(netip.Addr{}, "sw2", "IF-MIB::linkUp", time.Time{})
+		logs.Reset() // the periodic failure was logged; now only the shutdown
+		stopRun(sn)
+		sn.final()
+		line := logs.String()
+		for _, want := range []string{"level=error", "at shutdown", "file=" + sn.path, "last_good_snapshot=2023-11-14T22:13:20Z", "unsaved_traps=4", "trap_series=2"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("the shutdown error line lacks %q:\n%s", want, line)
+			}
+		}
+	})
+	t.Run("no snapshot at all", func(t *testing.T) {
+		dir := filepath.Join(t.TempDir(), "data")
+		os.WriteFile(dir, nil, 0o600) // a file where the directory goes
+		sn, store, logs := testSnapshotter(t, dir)
+		store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
+		stopRun(sn)
+		sn.final()
+		line := logs.String()
+		if n := strings.Count(line, "level=error"); n != 1 {
+			t.Errorf("%d error lines, want 1:\n%s", n, line)
+		}
+		for _, want := range []string{"at shutdown", "last_good_snapshot=none", "unsaved_traps=1"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("the shutdown error line lacks %q:\n%s", want, line)
+			}
+		}
+	})
 }
 
 func TestSnapshotterRunAndFinal(t *testing.T) {

@@ -36,16 +36,26 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/sealed"
 )
 
 // SnapshotFileName is the snapshot's name in the storage directory.
 const SnapshotFileName = "snapshot.jsonl"
+
+// MaxSnapshotSize is the largest snapshot LoadSnapshot reads: 1 GiB. A
+// larger file is refused as corrupt from its size, without reading it, and
+// the exporter does not write one. A trap series takes about 105 bytes of
+// the file and a rule-derived series a few hundred, so the default
+// --trap.max-series of 100000 makes files of 10 to 30 MB; 1 GiB is some ten
+// million series, a store that needs several GiB of memory of its own.
+// Restoring holds the whole file in memory while it is decoded, so the cap
+// also bounds what a file found at the path can make the start allocate.
+const MaxSnapshotSize = 1 << 30
 
 const (
 	snapshotMagic   = "snmptrap_exporter series"
@@ -61,7 +71,9 @@ type SnapshotInfo struct {
 	Traps    int  // device × trap series
 	Overflow bool // whether the overflow series is in it
 	Derived  int  // rule-derived series
-	Bytes    int
+	// Count is the sum of the trap counts, the overflow series included.
+	Count uint64
+	Bytes int
 	// Sum is the SHA-256 in the last line; equal sums mean equal files.
 	Sum [sha256.Size]byte
 }
@@ -92,6 +104,7 @@ func (s *Store) EncodeSnapshot(dst []byte) ([]byte, SnapshotInfo) {
 			dst = append(dst, `,"trap":`...)
 			dst = appendJSONString(dst, t.trap)
 		}
+		info.Count += t.count
 		dst = append(dst, `,"count":`...)
 		dst = strconv.AppendUint(dst, t.count, 10)
 		dst = append(dst, `,"last_ns":`...)
@@ -369,6 +382,9 @@ type RestoreResult struct {
 	Derived  int    // rule-derived series restored
 	Overflow uint64 // traps restored into the overflow series
 	Devices  int    // devices with series in the store afterwards
+	// Count is the sum of the trap counts in the snapshot, the overflow
+	// series included (as SnapshotInfo.Count of the file).
+	Count uint64
 
 	// RuleRemoved counts rule-derived series left out because their family
 	// is not among the store's families or its type or labels changed
@@ -399,9 +415,12 @@ func (s *Store) Restore(b []byte) (RestoreResult, error) {
 
 // LoadSnapshot reads path and restores it (see Restore). A missing file is
 // an error that wraps fs.ErrNotExist, which the caller takes for a first
-// start.
+// start. Only a regular file of at most MaxSnapshotSize is read: anything
+// else at path (a FIFO, a device, a symbolic link, a larger file) is an
+// error that wraps atomicfile.ErrNotRegular or atomicfile.ErrTooLarge,
+// returned without blocking and without reading it.
 func (s *Store) LoadSnapshot(path string) (RestoreResult, error) {
-	b, err := os.ReadFile(path)
+	b, err := atomicfile.ReadRegular(path, MaxSnapshotSize)
 	if err != nil {
 		return RestoreResult{}, err
 	}
@@ -462,7 +481,9 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 	if d.overflow != nil {
 		overflow, overflowLast = d.overflow.count, d.overflow.last
 	}
+	res.Count = overflow
 	for _, t := range traps {
+		res.Count += t.count
 		last := t.last
 		if sr := s.series[t.Key]; sr != nil {
 			sr.count.Add(t.count)

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,7 +77,7 @@ func TestSnapshotFormat(t *testing.T) {
 	if wantSum := fmt.Sprintf(`{"sha256":"%x"}`, info.Sum); lines[len(want)] != wantSum {
 		t.Errorf("checksum line %s, want %s", lines[len(want)], wantSum)
 	}
-	if info.Traps != 1 || !info.Overflow || info.Derived != 3 || info.Bytes != len(b) {
+	if info.Traps != 1 || !info.Overflow || info.Derived != 3 || info.Count != 2+2 || info.Bytes != len(b) {
 		t.Errorf("info = %+v", info)
 	}
 	if again, info2 := s.EncodeSnapshot(nil); !bytes.Equal(again, b) || info2.Sum != info.Sum {
@@ -96,7 +97,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (RestoreResult{Traps: 1, Derived: 3, Overflow: 2, Devices: 2}); res != want {
+	if want := (RestoreResult{Traps: 1, Derived: 3, Overflow: 2, Devices: 2, Count: 2 + 2}); res != want {
 		t.Errorf("result %+v, want %+v", res, want)
 	}
 	if got, want := r.Snapshot(), s.Snapshot(); !reflect.DeepEqual(got, want) {
@@ -220,7 +221,7 @@ func TestRestoreRespectsLimits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (RestoreResult{Traps: 2, Derived: 1, Overflow: 1 + 2 + 3, Devices: 3, Limit: 3}); res != want {
+	if want := (RestoreResult{Traps: 2, Derived: 1, Overflow: 1 + 2 + 3, Devices: 3, Limit: 3, Count: 15}); res != want {
 		t.Errorf("result %+v, want %+v", res, want)
 	}
 	got := r.Snapshot()
@@ -381,6 +382,40 @@ func TestLoadAndWriteFile(t *testing.T) {
 
 // Snapshots taken while traps arrive are consistent with the store (run
 // with -race).
+// What is found at the snapshot's path is opened only if it is a regular
+// file of at most MaxSnapshotSize, and never followed: a FIFO blocked the
+// start for ever and a link to /dev/zero was read until memory ran out.
+func TestLoadSnapshotOnlyRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	zero := filepath.Join(dir, "zero")
+	os.Symlink("/dev/zero", zero)
+	huge := filepath.Join(dir, "huge")
+	os.WriteFile(huge, nil, 0o600)
+	os.Truncate(huge, MaxSnapshotSize+1) // sparse
+	for _, tc := range []struct {
+		path string
+		want error
+	}{{fifo, atomicfile.ErrNotRegular}, {zero, atomicfile.ErrNotRegular}, {huge, atomicfile.ErrTooLarge}} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := NewStore(0, 0, nil).LoadSnapshot(tc.path)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.path) {
+				t.Errorf("%s: %v, want %v naming the file", tc.path, err, tc.want)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: still loading after 5s", tc.path)
+		}
+	}
+}
+
 func TestSnapshotWhileObserving(t *testing.T) {
 	s := NewStore(1000, 0, nil)
 	s.SetFamilies([]*Family{ifUp()})

@@ -113,6 +113,14 @@ func (s *syncBuffer) String() string {
 
 func start(t *testing.T, args ...string) *exporter {
 	t.Helper()
+	e := launch(t, args...)
+	e.waitReady(t, 10*time.Second)
+	return e
+}
+
+// launch starts the binary without waiting for it to be ready.
+func launch(t *testing.T, args ...string) *exporter {
+	t.Helper()
 	web := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	e := &exporter{t: t, web: web, stderr: &syncBuffer{}, done: make(chan error, 1)}
 	base := []string{"--web.listen-address=" + web, "--log.level=debug"}
@@ -126,22 +134,31 @@ func start(t *testing.T, args ...string) *exporter {
 	}
 	go func() { e.done <- e.cmd.Wait() }()
 	t.Cleanup(e.stop)
-	deadline := time.Now().Add(10 * time.Second)
+	return e
+}
+
+// waitReady waits until /-/ready answers 200 and returns how long that
+// took from the call.
+func (e *exporter) waitReady(t *testing.T, within time.Duration) time.Duration {
+	t.Helper()
+	begin := time.Now()
+	deadline := begin.Add(within)
 	for {
-		resp, err := http.Get("http://" + web + "/-/ready")
+		resp, err := http.Get("http://" + e.web + "/-/ready")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return e
+				return time.Since(begin)
 			}
 		}
 		select {
 		case err := <-e.done:
+			e.done <- err // for stop and terminate
 			t.Fatalf("exporter exited before it was ready: %v\n%s", err, e.stderr)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("exporter not ready after 10s\n%s", e.stderr)
+			t.Fatalf("exporter not ready after %v\n%s", within, e.stderr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -21,6 +21,11 @@ import (
 // FileName is the engine file's name in the storage directory.
 const FileName = "engine.json"
 
+// maxFileSize is the largest engine file Load reads. The file is about 100
+// bytes (a version, an engine ID of at most 32 octets in hex, engineBoots);
+// a larger one is not this program's and is set aside like a corrupt one.
+const maxFileSize = 4096
+
 // Engine is the local authoritative engine.
 type Engine struct {
 	ID    []byte
@@ -48,18 +53,30 @@ type file struct {
 // Result says what Load had to do beside the normal start.
 type Result struct {
 	// Regenerated is set when the engine file was unreadable or corrupt and
-	// a new engine ID was made (the old file is kept aside as
+	// a new engine ID was made (a corrupt file, or anything at the path
+	// that is not a regular file of at most 4 KiB, is kept aside as
 	// engine.json.corrupt). Senders must rediscover the engine.
 	Regenerated error
 	// NotSaved is set when the new engineBoots could not be written: the
 	// engine works, but the next start may repeat this engineBoots.
 	NotSaved error
+	// BootsExhausted is set when engineBoots is at its maximum, 2^31-1,
+	// from the file or reached at this start. RFC 3414 §2.2.2 latches it
+	// there until the engine is reconfigured, and §3.2 step 7a makes every
+	// authenticated message to it outside the time window: SNMPv3 informs
+	// fail (traps, whose engine is the sender's, are not affected). The
+	// remedy is a new engine ID: without a configured one, delete the
+	// engine file and a new ID is made; with one, configure another (the
+	// RFC's alternative keeps the ID and changes every user's secrets).
+	BootsExhausted bool
 }
 
-// Load starts the engine: it reads dir/engine.json, keeps its engine ID
-// unless configured is set (an ID from the configuration wins; a changed ID
-// starts again at engineBoots 1), increments engineBoots and writes the file
-// back before returning. now is the clock (nil: time.Now).
+// Load starts the engine: it reads dir/engine.json (only a regular file of
+// at most 4 KiB, never through a symbolic link: see atomicfile.ReadRegular),
+// keeps its engine ID unless configured is set (an ID from the
+// configuration wins; a changed ID starts engineBoots again, from the
+// clock: see nextBoots), increments engineBoots and writes the file back
+// before returning. now is the clock (nil: time.Now).
 func Load(dir string, configured []byte, now func() time.Time) (*Engine, Result, error) {
 	if now == nil {
 		now = time.Now
@@ -67,9 +84,14 @@ func Load(dir string, configured []byte, now func() time.Time) (*Engine, Result,
 	var res Result
 	path := filepath.Join(dir, FileName)
 	var f file
-	b, err := os.ReadFile(path)
+	b, err := atomicfile.ReadRegular(path, maxFileSize)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
+	case errors.Is(err, atomicfile.ErrNotRegular) || errors.Is(err, atomicfile.ErrTooLarge):
+		// Not this program's file: set aside like a corrupt one (the
+		// FIFO or symbolic link itself is renamed, never followed).
+		res.Regenerated = err
+		_ = os.Rename(path, path+".corrupt")
 	case err != nil:
 		res.Regenerated = fmt.Errorf("read %s: %w", path, err)
 	default:
@@ -92,6 +114,7 @@ func Load(dir string, configured []byte, now func() time.Time) (*Engine, Result,
 		f.Boots = 0
 	}
 	f.Boots = nextBoots(f.Boots, now())
+	res.BootsExhausted = f.Boots == math.MaxInt32
 	e := &Engine{ID: id, Boots: f.Boots, start: now(), now: now}
 	res.NotSaved = save(dir, path, file{Version: 1, EngineID: hex.EncodeToString(id), Boots: f.Boots})
 	return e, res, nil

@@ -2,11 +2,17 @@ package engine
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 )
 
 func TestLoadNewThenIncrement(t *testing.T) {
@@ -74,6 +80,62 @@ func TestCorruptFileMeansNewEngine(t *testing.T) {
 	}
 }
 
+// Only a regular file of at most maxFileSize is read as the engine file;
+// anything else found there is set aside like a corrupt file, without
+// blocking (a FIFO), following (a symbolic link) or reading it whole.
+func TestSpecialFileMeansNewEngine(t *testing.T) {
+	valid := `{"version":1,"engine_id":"8000000005aabbccdd","boots":3}`
+	for name, plant := range map[string]func(path string) error{
+		"fifo":              func(path string) error { return syscall.Mkfifo(path, 0o600) },
+		"link to /dev/zero": func(path string) error { return os.Symlink("/dev/zero", path) },
+		"link to valid file": func(path string) error {
+			other := filepath.Join(t.TempDir(), "engine.json")
+			os.WriteFile(other, []byte(valid), 0o600)
+			return os.Symlink(other, path)
+		},
+		"too large": func(path string) error {
+			return os.WriteFile(path, []byte(valid+strings.Repeat(" ", maxFileSize)), 0o600)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, FileName)
+			if err := plant(path); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.Lstat(path)
+			type result struct {
+				e   *Engine
+				res Result
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				e, res, err := Load(dir, nil, nil)
+				done <- result{e, res, err}
+			}()
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(5 * time.Second):
+				t.Fatal("still loading after 5s")
+			}
+			if r.err != nil || r.res.Regenerated == nil || len(r.e.ID) != 13 || r.e.ID[4] != 5 {
+				t.Fatalf("%v %+v: want a new engine ID and Regenerated", r.err, r.res)
+			}
+			if !errors.Is(r.res.Regenerated, atomicfile.ErrNotRegular) && !errors.Is(r.res.Regenerated, atomicfile.ErrTooLarge) {
+				t.Errorf("Regenerated = %v, want ErrNotRegular or ErrTooLarge", r.res.Regenerated)
+			}
+			if kept, err := os.Lstat(path + ".corrupt"); err != nil || kept.Mode() != before.Mode() {
+				t.Errorf("not kept aside as it was: %v %v", kept, err)
+			}
+			if fi, err := os.Lstat(path); err != nil || !fi.Mode().IsRegular() {
+				t.Errorf("no new engine file: %v %v", fi, err)
+			}
+		})
+	}
+}
+
 func TestUnwritableDirectory(t *testing.T) {
 	// A file where the directory should be fails even for root.
 	dir := filepath.Join(t.TempDir(), "file")
@@ -118,6 +180,52 @@ func TestBootsNeverRepeat(t *testing.T) {
 	os.RemoveAll(dir)
 	e, _, _ = Load(dir, id, now)
 	check("after the file was lost", e)
+}
+
+// engineBoots at 2^31-1 stays there (RFC 3414 §2.2.2) and every
+// authenticated message is then outside the time window (§3.2 step 7a):
+// Load says so, whether the file was at the maximum or reached it now,
+// until the engine gets a new engine ID.
+func TestBootsExhausted(t *testing.T) {
+	const id = "8000000005aabbccdd"
+	write := func(dir string, boots int32) {
+		t.Helper()
+		b := fmt.Sprintf(`{"version":1,"engine_id":%q,"boots":%d}`, id, boots)
+		if err := os.WriteFile(filepath.Join(dir, FileName), []byte(b), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		stored     int32
+		configured []byte
+		want       bool
+	}{
+		{math.MaxInt32, nil, true},
+		{math.MaxInt32 - 1, nil, true}, // reached at this start
+		{math.MaxInt32 - 2, nil, false},
+		{math.MaxInt32, []byte{0x80, 0, 0, 0, 5, 0xaa, 0xbb, 0xcc, 0xdd}, true}, // the same ID, configured
+		{math.MaxInt32, []byte{0x80, 0, 0, 0, 5, 1, 2, 3, 4}, false},            // a new ID in the configuration
+	} {
+		dir := t.TempDir()
+		write(dir, tc.stored)
+		e, res, err := Load(dir, tc.configured, nil)
+		if err != nil || res.Regenerated != nil || res.BootsExhausted != tc.want {
+			t.Errorf("stored %d, configured %x: %v %+v, want BootsExhausted %v", tc.stored, tc.configured, err, res, tc.want)
+			continue
+		}
+		if tc.want && e.Boots != math.MaxInt32 {
+			t.Errorf("stored %d: boots %d, want it to stay at 2^31-1", tc.stored, e.Boots)
+		}
+	}
+	// Deleting the file gives a new engine ID and engineBoots from the
+	// clock: the remedy the exporter logs.
+	dir := t.TempDir()
+	write(dir, math.MaxInt32)
+	os.Remove(filepath.Join(dir, FileName))
+	e, res, _ := Load(dir, nil, nil)
+	if res.BootsExhausted || fmt.Sprintf("%x", e.ID) == id || e.Boots == math.MaxInt32 {
+		t.Errorf("after deleting the file: %+v id %x boots %d", res, e.ID, e.Boots)
+	}
 }
 
 func TestNextBoots(t *testing.T) {

@@ -19,8 +19,18 @@ import (
 type Inventory struct {
 	names    map[netip.Addr]string
 	prefixes []inventoryEntry // longest prefix first
-	relays   []netip.Prefix
-	labels   *interner[netip.Addr, string]
+	// The entries by prefix length, longest first, for finding the most
+	// specific one in one map lookup per distinct length: scanning every
+	// entry per device seen made a scrape take 8-9 s with 10,000 named
+	// devices and 100,000 series.
+	byLen  []prefixEntries
+	relays []netip.Prefix
+	labels *interner[netip.Addr, string]
+}
+
+type prefixEntries struct {
+	bits    int
+	entries map[netip.Prefix]*inventoryEntry
 }
 
 type inventoryEntry struct {
@@ -43,6 +53,13 @@ func NewInventory(c *config.Config) *Inventory {
 		}
 	}
 	slices.SortStableFunc(inv.prefixes, func(a, b inventoryEntry) int { return b.prefix.Bits() - a.prefix.Bits() })
+	for i := range inv.prefixes {
+		e := &inv.prefixes[i]
+		if n := len(inv.byLen); n == 0 || inv.byLen[n-1].bits != e.prefix.Bits() {
+			inv.byLen = append(inv.byLen, prefixEntries{bits: e.prefix.Bits(), entries: map[netip.Prefix]*inventoryEntry{}})
+		}
+		inv.byLen[len(inv.byLen)-1].entries[e.prefix] = e
+	}
 	for _, r := range c.Relays {
 		inv.relays = append(inv.relays, r.Prefix)
 	}
@@ -110,14 +127,23 @@ func (inv *Inventory) Info(seen []string) []collector.DeviceInfo {
 		if err != nil {
 			continue
 		}
-		for _, e := range inv.prefixes {
-			if e.prefix.Contains(a) {
-				if len(e.labels) > 0 {
-					out = append(out, collector.DeviceInfo{Device: d, Labels: e.labels})
-				}
-				break
-			}
+		if e := inv.entry(a); e != nil && len(e.labels) > 0 {
+			out = append(out, collector.DeviceInfo{Device: d, Labels: e.labels})
 		}
 	}
 	return out
+}
+
+// entry returns the most specific inventory entry that holds a, or nil.
+func (inv *Inventory) entry(a netip.Addr) *inventoryEntry {
+	for _, l := range inv.byLen {
+		p, err := a.Prefix(l.bits)
+		if err != nil {
+			continue // an IPv6 length for an IPv4 address
+		}
+		if e := l.entries[p]; e != nil {
+			return e
+		}
+	}
+	return nil
 }

@@ -27,12 +27,32 @@ type interner[K comparable, V any] struct {
 	dirty  map[K]V // keys not in read yet
 	misses int
 	max    int
+	// cost, if not nil, is the bytes an entry holds; maxCost bounds their
+	// sum, used.
+	cost    func(K, V) int
+	maxCost int
+	used    int
 }
 
 func newInterner[K comparable, V any](max int) *interner[K, V] {
 	in := &interner[K, V]{max: max, dirty: make(map[K]V)}
 	in.read.Store(&map[K]V{})
 	return in
+}
+
+// newBytesInterner returns an interner bounded by the bytes its entries
+// hold (cost) as well as by their number.
+func newBytesInterner[K comparable, V any](max, maxCost int, cost func(K, V) int) *interner[K, V] {
+	in := newInterner[K, V](max)
+	in.cost, in.maxCost = cost, maxCost
+	return in
+}
+
+// bytes returns what the entries hold, by cost.
+func (in *interner[K, V]) bytes() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.used
 }
 
 // published returns the lock-free part of the map. Callers with []byte
@@ -68,11 +88,17 @@ func (in *interner[K, V]) store(k K, v V) V {
 	if old, ok := in.dirty[k]; ok {
 		return old
 	}
-	if len(read)+len(in.dirty) >= in.max {
+	c := 0
+	if in.cost != nil {
+		c = in.cost(k, v)
+	}
+	if len(read)+len(in.dirty) >= in.max || (in.cost != nil && in.used+c > in.maxCost) {
 		in.read.Store(&map[K]V{})
 		clear(in.dirty)
 		in.misses = 0
+		in.used = 0
 	}
+	in.used += c
 	in.dirty[k] = v
 	in.missed()
 	return v
@@ -134,7 +160,8 @@ type translation struct {
 }
 
 func newTranslation(n Names) *translation {
-	return &translation{names: n, labels: newInterner[string, trapLabel](maxInterned)}
+	return &translation{names: n, labels: newBytesInterner(maxInterned, maxInternedBytes,
+		func(oid string, l trapLabel) int { return len(oid) + len(l.label) })}
 }
 
 // labelBER returns the trap label of the OID with BER content octets

@@ -51,6 +51,9 @@ const (
 	maxReplySources   = 10000
 	scratchBufferSize = 2048
 	maxInterned       = 100000 // distinct devices / numeric trap OIDs kept as shared strings
+	// maxInternedBytes bounds the trap labels kept for reuse by their
+	// bytes: a numeric OID of 128 arcs makes a label of up to 1.4 KB.
+	maxInternedBytes = 4 << 20
 )
 
 // Settings are what a reload changes. A Processor holds them as one

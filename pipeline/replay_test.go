@@ -49,3 +49,27 @@ func TestReplayAfterWindowAndQuietSpell(t *testing.T) {
 		t.Errorf("rebooted sender: accepted %d, want 3", a)
 	}
 }
+
+// The trap labels kept for reuse are bounded by their bytes as well as
+// their number: 110,000 numeric OIDs of 128 arcs would otherwise keep
+// about 190 MB of label strings, also for traps that went to the overflow
+// series.
+func TestTrapLabelsBoundedByBytes(t *testing.T) {
+	tr := newTranslation(nil)
+	var text []byte
+	oid := make([]byte, 0, 256)
+	for i := range 10000 {
+		a := i + 128                                               // two bytes, minimal
+		oid = append(oid[:0], 0x2b, 0x80|byte(a>>7), byte(a&0x7f)) // 1.3.a
+		for range 125 {
+			oid = append(oid, 0x81, 0x01) // .129, 128 arcs in all
+		}
+		var err error
+		if _, text, err = tr.labelBER(oid, text); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := tr.labels.bytes(); n > maxInternedBytes {
+		t.Errorf("trap labels hold %d bytes, want at most %d", n, maxInternedBytes)
+	}
+}

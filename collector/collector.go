@@ -60,6 +60,8 @@ type Exporter struct {
 	seriesCount   *prometheus.Desc
 	seriesLimit   *prometheus.Desc
 	seriesDropped *prometheus.Desc
+	labelBytes    *prometheus.Desc
+	labelBytesMax *prometheus.Desc
 }
 
 // NewExporter returns a collector over store and packets; listeners, if not
@@ -86,7 +88,9 @@ func NewExporter(store *Store, packets *Packets, listeners func() []ListenerStat
 		tcpClosed:     d("tcp_connections_closed_total", "TCP connections closed, by reason.", "listener", "reason"),
 		seriesCount:   d("series", "Series in the store: device × trap counters and rule-derived series (the overflow series not included)."),
 		seriesLimit:   d("series_limit", "Maximum number of series in the store (0: no limit)."),
-		seriesDropped: d("series_dropped_total", "Series refused or removed, by reason: the store was full (limit), the device had its most series (device_limit), the source made new series too fast (source_rate) -- counted per refused trap or update --, not updated within the TTL (expired), or the rule behind it was removed (rule_removed).", "reason"),
+		seriesDropped: d("series_dropped_total", "Series refused or removed, by reason: the store was full (limit), the device had its most series (device_limit), the source made new series too fast (source_rate), the labels of all series held their most bytes (bytes_limit) -- counted per refused trap or update --, not updated within the TTL (expired), or the rule behind it was removed (rule_removed).", "reason"),
+		labelBytes:    d("series_label_bytes", "Bytes of the label values of all series in the store (what --trap.max-series-bytes bounds)."),
+		labelBytesMax: d("series_label_bytes_limit", "Maximum bytes of the label values of all series (0: no limit)."),
 	}
 }
 
@@ -95,19 +99,22 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		e.packetsTotal, e.informsAcked, e.ackErrors, e.reportsSent, e.rateLimited, e.untranslated,
 		e.drops, e.recvBuffer, e.tcpOpen, e.tcpAccepted, e.tcpClosed,
-		e.seriesCount, e.seriesLimit, e.seriesDropped,
+		e.seriesCount, e.seriesLimit, e.seriesDropped, e.labelBytes, e.labelBytesMax,
 	} {
 		ch <- d
 	}
 }
 
-// Collect implements prometheus.Collector. The handler of NewHandler expires
-// stale series before it gathers, so snmptrap_series is what the TTL allows.
+// Collect implements prometheus.Collector. It takes no lock that the
+// receive path waits for.
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(e.seriesCount, prometheus.GaugeValue, float64(e.store.Len()))
 	ch <- prometheus.MustNewConstMetric(e.seriesLimit, prometheus.GaugeValue, float64(e.store.Limit()))
+	used, limit := e.store.labelBytesNow()
+	ch <- prometheus.MustNewConstMetric(e.labelBytes, prometheus.GaugeValue, float64(used))
+	ch <- prometheus.MustNewConstMetric(e.labelBytesMax, prometheus.GaugeValue, float64(limit))
 	dropped := e.store.Dropped()
-	for _, r := range []string{DropReasonLimit, DropReasonDeviceLimit, DropReasonSourceRate, DropReasonExpired, DropReasonRuleRemoved} {
+	for _, r := range []string{DropReasonLimit, DropReasonDeviceLimit, DropReasonSourceRate, DropReasonBytesLimit, DropReasonExpired, DropReasonRuleRemoved} {
 		ch <- prometheus.MustNewConstMetric(e.seriesDropped, prometheus.CounterValue, float64(dropped[r]), r)
 	}
 

@@ -127,6 +127,7 @@ func (s *Store) Update(f *Family, op Op, src netip.Addr, device string, values [
 	ts := at.UnixNano()
 	k := dkey{family: f.Name, device: device, key: joinKey(values[:f.KeyLabels])}
 
+	s.touch()
 	s.mu.RLock()
 	if ds := s.derived[k]; ds != nil && ds.family == f && slices.Equal(ds.values[f.KeyLabels:], values[f.KeyLabels:]) {
 		ds.apply(op, v, ts)
@@ -150,22 +151,36 @@ func (s *Store) Update(f *Family, op Op, src netip.Addr, device string, values [
 	}
 	if ds := s.derived[k]; ds != nil {
 		if !slices.Equal(ds.values[f.KeyLabels:], values[f.KeyLabels:]) {
-			ds.values = slices.Clone(values) // new attributes, same series
+			// New attributes, same series.
+			s.labelBytes += valuesSize(values) - valuesSize(ds.values)
+			s.labelBytesRead.Store(int64(s.labelBytes))
+			ds.values = slices.Clone(values)
 		}
 		ds.apply(op, v, ts)
 		ds.ttl.Store(int64(ttl))
 		return true
 	}
-	if !s.admitNew(src, device, at) {
+	size := len(device) + valuesSize(values)
+	if !s.admitNew(src, device, size, at) {
 		return false
 	}
 	ds := &dseries{family: f, device: device, values: slices.Clone(values)}
 	ds.apply(op, v, ts)
 	ds.ttl.Store(int64(ttl))
 	s.derived[k] = ds
-	s.perDevice[device]++
+	s.added(device, size)
 	return true
 }
+
+func valuesSize(values []string) int {
+	n := 0
+	for _, v := range values {
+		n += len(v)
+	}
+	return n
+}
+
+func (ds *dseries) size() int { return len(ds.device) + valuesSize(ds.values) }
 
 func (ds *dseries) apply(op Op, v float64, ts int64) {
 	switch op {
@@ -226,27 +241,17 @@ func (s *Store) Family(name string) *Family {
 // deleteDerived removes a series; called with s.mu held.
 func (s *Store) deleteDerived(k dkey, ds *dseries) {
 	delete(s.derived, k)
-	s.forget(ds.device)
+	s.forget(ds.device, ds.size())
 }
 
-// expireDerived removes the rule-derived series past their TTL;
-// called with s.mu held. It returns how many it removed.
-func (s *Store) expireDerived(now time.Time) int {
-	n := 0
-	for k, ds := range s.derived {
-		ttl := time.Duration(ds.ttl.Load())
-		if ttl == TTLSeries {
-			ttl = s.ttl
-		}
-		if ttl <= 0 {
-			continue
-		}
-		if ds.updated.Load() < now.Add(-ttl).UnixNano() {
-			s.deleteDerived(k, ds)
-			n++
-		}
+// derivedExpired reports whether a rule-derived series is past its TTL;
+// called with s.mu held (for reading at least).
+func (s *Store) derivedExpired(ds *dseries, now time.Time) bool {
+	ttl := time.Duration(ds.ttl.Load())
+	if ttl == TTLSeries {
+		ttl = s.ttl
 	}
-	return n
+	return ttl > 0 && ds.updated.Load() < now.Add(-ttl).UnixNano()
 }
 
 // DerivedSample is one rule-derived series as read by DerivedSnapshot.

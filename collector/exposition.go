@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
@@ -51,6 +52,9 @@ type HandlerOpts struct {
 	// EnableOpenMetrics offers OpenMetrics 1.0.0 and 0.0.1 beside the
 	// Prometheus text format 0.0.4.
 	EnableOpenMetrics bool
+	// WriteTimeout > 0 ends a scrape whose response cannot be written
+	// within that time (a client that does not read), freeing its slot.
+	WriteTimeout time.Duration
 }
 
 // handler serves /metrics: the registry's families through expfmt and the
@@ -65,7 +69,10 @@ type handler struct {
 
 // NewHandler returns the /metrics handler for the store and everything
 // registered in g (which must not also emit the store's families; the
-// Exporter does not). It expires stale series before every scrape. It serves
+// Exporter does not). A scrape only reads: expiry is the store's own loop
+// (ExpireEvery), and the store's series are written from an index shared
+// by all scrapes (scrapeIndex), so a scrape holds no copy of the store and
+// no lock while it writes. It serves
 // the Prometheus text format 0.0.4 or, when enabled and asked for,
 // OpenMetrics text; never protobuf, which a Prometheus server asks for only
 // beside the text formats.
@@ -97,9 +104,10 @@ func (h *handler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 		}
 	}
 
-	// Expire first, so that both snmptrap_series and the series written
-	// below are what the TTL allows.
-	h.store.Expire()
+	if h.opts.WriteTimeout > 0 {
+		// Only the net/http server's writer supports it (not a test's).
+		_ = http.NewResponseController(rsp).SetWriteDeadline(time.Now().Add(h.opts.WriteTimeout))
+	}
 	mfs, err := h.gatherer.Gather()
 	if err != nil {
 		// As promhttp with HTTPErrorOnError: nothing is written yet.
@@ -107,13 +115,7 @@ func (h *handler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 		http.Error(rsp, "An error has occurred while serving metrics:\n\n"+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	snap := snapshotPool.Get().(*[]storeSample)
-	defer func() {
-		clear(*snap) // drop the label strings until the next scrape
-		*snap = (*snap)[:0]
-		snapshotPool.Put(snap)
-	}()
-	*snap = h.store.appendSamples((*snap)[:0])
+	idx := h.store.scrapeIndex()
 
 	format := expfmt.NegotiateAccept(req.Header, h.formats...)
 	om := format.FormatType() == expfmt.TypeOpenMetrics
@@ -147,13 +149,13 @@ func (h *handler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 	want := nameFilter(req)
 	sw := sampleWriter{w: bw, om: om}
 	writeStore := func(name string) error {
-		if len(*snap) == 0 || (want != nil && !want[name]) {
+		if !idx.any() || (want != nil && !want[name]) {
 			return nil
 		}
 		if name == lastReceivedName {
-			return sw.writeFamily(lastReceivedName, lastReceivedHelp, false, *snap)
+			return sw.writeFamily(lastReceivedName, lastReceivedHelp, false, idx)
 		}
-		return sw.writeFamily(trapsReceivedName, trapsReceivedHelp, true, *snap)
+		return sw.writeFamily(trapsReceivedName, trapsReceivedHelp, true, idx)
 	}
 	// Both families sort before or after each gathered family by name, as
 	// the registry would have sorted them.
@@ -199,10 +201,10 @@ var (
 	// and a scrape's CPU is taken from receiving on a busy core.
 	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
 	bufPool  = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
-	// snapshotPool holds the per-scrape copies of the store, so that a
-	// scrape of 100,000 series does not allocate 5 MB every time.
-	snapshotPool = sync.Pool{New: func() any { return new([]storeSample) }}
 )
+
+// running returns how many scrapes are in flight (with a limit set).
+func (h *handler) running() int { return len(h.inFlight) }
 
 // nameFilter returns the name[] query parameters as promhttp reads them, or
 // nil when there are none (everything is served).
@@ -246,7 +248,64 @@ func acceptsGzip(header string) bool {
 	return false
 }
 
-// storeSample is one series as copied out of the store for a scrape.
+// scrapeIndex is the store's trap series in the order /metrics writes
+// them, with the overflow series in its place: the label strings and a
+// pointer to each series, whose count and time are read when written. It
+// is rebuilt only when series have been added or removed since (gen), by
+// one scrape at a time, and shared by every scrape until then: at 100,000
+// series a scrape used to copy 5 MB of samples under the store's lock,
+// and every slow client held its own copy.
+type scrapeIndex struct {
+	gen     uint64
+	entries []indexEntry
+}
+
+type indexEntry struct {
+	device, trap string
+	sr           *series
+}
+
+// any reports whether there is a series to write: one in the store, or
+// traps in the overflow series.
+func (idx *scrapeIndex) any() bool {
+	for i := range idx.entries {
+		if e := &idx.entries[i]; !e.overflow() || e.sr.count.Load() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *indexEntry) overflow() bool { return e.device == OverflowLabel && e.trap == OverflowLabel }
+
+// scrapeIndex returns the index of the store's series as they are now.
+func (s *Store) scrapeIndex() *scrapeIndex {
+	if idx := s.index.Load(); idx != nil && idx.gen == s.gen.Load() {
+		return idx
+	}
+	s.indexMu.Lock()
+	defer s.indexMu.Unlock()
+	if idx := s.index.Load(); idx != nil && idx.gen == s.gen.Load() {
+		return idx
+	}
+	s.mu.RLock()
+	idx := &scrapeIndex{gen: s.gen.Load(), entries: make([]indexEntry, 0, len(s.series)+1)}
+	for k, sr := range s.series {
+		idx.entries = append(idx.entries, indexEntry{device: k.Device, trap: k.Trap, sr: sr})
+	}
+	s.mu.RUnlock()
+	idx.entries = append(idx.entries, indexEntry{device: OverflowLabel, trap: OverflowLabel, sr: &s.overflow})
+	slices.SortFunc(idx.entries, func(a, b indexEntry) int {
+		if c := strings.Compare(a.device, b.device); c != 0 {
+			return c
+		}
+		return strings.Compare(a.trap, b.trap)
+	})
+	s.index.Store(idx)
+	return idx
+}
+
+// storeSample is one series as copied out of the store for a snapshot.
 type storeSample struct {
 	device, trap string
 	count        uint64
@@ -291,8 +350,9 @@ var (
 )
 
 // writeFamily writes one family: counter (the count, named with its
-// _total suffix) or gauge (the last-seen time in seconds).
-func (sw *sampleWriter) writeFamily(name, help string, counter bool, samples []storeSample) error {
+// _total suffix) or gauge (the last-seen time in seconds). The overflow
+// series is written once a trap has overflowed.
+func (sw *sampleWriter) writeFamily(name, help string, counter bool, idx *scrapeIndex) error {
 	w := sw.w
 	family, typ := name, "gauge"
 	if counter {
@@ -314,17 +374,21 @@ func (sw *sampleWriter) writeFamily(name, help string, counter bool, samples []s
 	w.WriteByte(' ')
 	w.WriteString(typ)
 	w.WriteByte('\n')
-	for i := range samples {
-		s := &samples[i]
+	for i := range idx.entries {
+		e := &idx.entries[i]
+		count := e.sr.count.Load()
+		if count == 0 && e.overflow() {
+			continue
+		}
 		w.WriteString(name)
 		w.WriteString(`{device="`)
-		writeLabelValue(w, s.device)
+		writeLabelValue(w, e.device)
 		w.WriteString(`",trap="`)
-		writeLabelValue(w, s.trap)
+		writeLabelValue(w, e.trap)
 		w.WriteString(`"} `)
-		v := float64(s.count)
+		v := float64(count)
 		if !counter {
-			v = float64(s.last) / 1e9
+			v = float64(e.sr.last.Load()) / 1e9
 		}
 		sw.num = appendFloat(sw.num[:0], v, sw.om)
 		sw.num = append(sw.num, '\n')

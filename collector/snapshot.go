@@ -458,7 +458,8 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 			res.Derived++
 			continue
 		}
-		if !s.admitCaps(r.device) {
+		size := len(r.device) + valuesSize(r.values)
+		if !s.admitCaps(r.device, size) {
 			res.Limit++
 			continue
 		}
@@ -466,7 +467,7 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 		ds.apply(OpSet, r.value, r.updated)
 		ds.ttl.Store(ttl)
 		s.derived[k] = ds
-		s.perDevice[r.device]++
+		s.added(r.device, size)
 		res.Derived++
 	}
 	s.droppedRemoved.Add(uint64(res.RuleRemoved))
@@ -491,7 +492,7 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 			res.Traps++
 			continue
 		}
-		if !s.admitCaps(t.Device) {
+		if !s.admitCaps(t.Device, t.size()) {
 			res.Limit++
 			overflow += t.count
 			overflowLast = max(overflowLast, last)
@@ -501,7 +502,8 @@ func (s *Store) apply(d *decodedSnapshot) RestoreResult {
 		sr.count.Store(t.count)
 		sr.last.Store(last)
 		s.series[t.Key] = sr
-		s.perDevice[t.Device]++
+		s.added(t.Device, t.size())
+		s.gen.Add(1)
 		res.Traps++
 	}
 	if overflow > 0 {

@@ -8,6 +8,7 @@
 package collector
 
 import (
+	"context"
 	"net/netip"
 	"sort"
 	"sync"
@@ -28,6 +29,7 @@ const (
 	DropReasonSourceRate  = "source_rate"  // the source made new series too fast
 	DropReasonExpired     = "expired"      // not updated within its TTL
 	DropReasonRuleRemoved = "rule_removed" // its rule is gone from the configuration
+	DropReasonBytesLimit  = "bytes_limit"  // the store's labels held their most bytes
 )
 
 // Limits bound the store beyond its overall cap.
@@ -38,6 +40,11 @@ type Limits struct {
 	// NewPerSourcePerMinute is how many new series one source address may
 	// make per minute (a token bucket with that burst); 0: no limit.
 	NewPerSourcePerMinute int
+	// MaxLabelBytes bounds the bytes of the label values of all series
+	// together (device and trap of a trap series, device and rule labels
+	// of a derived one); 0: no limit. The series cap alone let 110,000
+	// numeric trap OIDs of 128 arcs take 930 MB and make /metrics 294 MB.
+	MaxLabelBytes int
 }
 
 // Key identifies one device × trap series.
@@ -73,12 +80,27 @@ type Store struct {
 	ttl    time.Duration
 	limits Limits
 
-	mu        sync.RWMutex
-	series    map[Key]*series
-	derived   map[dkey]*dseries
-	families  map[string]*Family
-	perDevice map[string]int       // series per device, both kinds
-	sources   *ratelimit.PerSource // nil: no per-source limit
+	mu         sync.RWMutex
+	series     map[Key]*series
+	derived    map[dkey]*dseries
+	families   map[string]*Family
+	perDevice  map[string]int       // series per device, both kinds
+	sources    *ratelimit.PerSource // nil: no per-source limit
+	labelBytes int                  // label value bytes of all series
+	// labelBytesRead and maxLabelBytes mirror labelBytes and the limit
+	// for reading without the lock.
+	labelBytesRead atomic.Int64
+	maxLabelBytes  atomic.Int64
+	// size is len(series)+len(derived), kept for reading without the lock.
+	size atomic.Int64
+
+	// gen changes whenever a trap series is added or removed (under mu);
+	// the scrape index is rebuilt only then (see scrapeIndex).
+	gen     atomic.Uint64
+	index   atomic.Pointer[scrapeIndex]
+	indexMu sync.Mutex // one rebuild at a time
+	// changed is set by every change, for snapshots (TakeChanged).
+	changed atomic.Bool
 
 	overflow           series
 	droppedLimit       atomic.Uint64
@@ -86,6 +108,7 @@ type Store struct {
 	droppedSourceRate  atomic.Uint64
 	droppedExpired     atomic.Uint64
 	droppedRemoved     atomic.Uint64
+	droppedBytes       atomic.Uint64
 }
 
 // NewStore returns a store that holds at most limit series (limit <= 0 means
@@ -112,16 +135,18 @@ func (s *Store) SetLimits(l Limits) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limits = l
+	s.maxLabelBytes.Store(int64(l.MaxLabelBytes))
 	s.sources = nil
 	if n := float64(l.NewPerSourcePerMinute); n > 0 {
 		s.sources = ratelimit.NewPerSource(n/60, n, maxSourceBuckets)
 	}
 }
 
-// admitNew applies the limits to a new series of device from src and
-// counts a refusal. Called with s.mu held for writing.
-func (s *Store) admitNew(src netip.Addr, device string, at time.Time) bool {
-	if !s.admitCaps(device) {
+// admitNew applies the limits to a new series of device from src, whose
+// labels hold size bytes, and counts a refusal. Called with s.mu held for
+// writing.
+func (s *Store) admitNew(src netip.Addr, device string, size int, at time.Time) bool {
+	if !s.admitCaps(device, size) {
 		return false
 	}
 	if s.sources != nil && !s.sources.Allow(src, at) {
@@ -131,28 +156,75 @@ func (s *Store) admitNew(src netip.Addr, device string, at time.Time) bool {
 	return true
 }
 
-// admitCaps applies the global and per-device caps to a new series of
-// device and counts a refusal (a restored series goes through these only:
-// the per-source rate is for traps arriving). Called with s.mu held for
-// writing.
-func (s *Store) admitCaps(device string) bool {
+// admitCaps applies the global, per-device and byte caps to a new series
+// of device whose labels hold size bytes, and counts a refusal (a restored
+// series goes through these only: the per-source rate is for traps
+// arriving). Called with s.mu held for writing.
+func (s *Store) admitCaps(device string, size int) bool {
 	switch {
 	case s.limit > 0 && len(s.series)+len(s.derived) >= s.limit:
 		s.droppedLimit.Add(1)
 	case s.limits.PerDevice > 0 && s.perDevice[device] >= s.limits.PerDevice:
 		s.droppedDeviceLimit.Add(1)
+	case s.limits.MaxLabelBytes > 0 && s.labelBytes+size > s.limits.MaxLabelBytes:
+		s.droppedBytes.Add(1)
 	default:
 		return true
 	}
 	return false
 }
 
-// forget takes one series off device's count; called with s.mu held.
-func (s *Store) forget(device string) {
+// added counts a new series of device whose labels hold size bytes;
+// called with s.mu held.
+func (s *Store) added(device string, size int) {
+	s.perDevice[device]++
+	s.labelBytes += size
+	s.labelBytesRead.Store(int64(s.labelBytes))
+	s.size.Add(1)
+	s.changed.Store(true)
+}
+
+// forget takes a series of device whose labels hold size bytes off the
+// counts; called with s.mu held.
+func (s *Store) forget(device string, size int) {
 	if n := s.perDevice[device] - 1; n > 0 {
 		s.perDevice[device] = n
 	} else {
 		delete(s.perDevice, device)
+	}
+	s.labelBytes -= size
+	s.labelBytesRead.Store(int64(s.labelBytes))
+	s.size.Add(-1)
+	s.changed.Store(true)
+}
+
+func (k Key) size() int { return len(k.Device) + len(k.Trap) }
+
+// LabelBytes returns the bytes the label values of all series hold (what
+// Limits.MaxLabelBytes bounds).
+func (s *Store) LabelBytes() int {
+	used, _ := s.labelBytesNow()
+	return used
+}
+
+// labelBytesNow returns LabelBytes and the limit without the lock.
+func (s *Store) labelBytesNow() (used, limit int) {
+	return int(s.labelBytesRead.Load()), int(s.maxLabelBytes.Load())
+}
+
+// TakeChanged reports whether the store changed since the last call (or
+// since it was made) and starts over: a snapshot saver skips an unchanged
+// store without encoding it. A saver whose save failed calls MarkChanged.
+func (s *Store) TakeChanged() bool { return s.changed.Swap(false) }
+
+// MarkChanged makes the next TakeChanged report a change.
+func (s *Store) MarkChanged() { s.changed.Store(true) }
+
+// touch marks a change on the receive path: a load of a line that is
+// rarely written, instead of a store to it per trap.
+func (s *Store) touch() {
+	if !s.changed.Load() {
+		s.changed.Store(true)
 	}
 }
 
@@ -193,6 +265,7 @@ func (s *Store) Observe(src netip.Addr, device, trap string, at time.Time) bool 
 	// The update happens under the read lock: Expire takes the write lock,
 	// so it can never delete a series between its lookup and its update
 	// (which would count the trap nowhere).
+	s.touch()
 	s.mu.RLock()
 	if sr := s.series[k]; sr != nil {
 		sr.count.Add(1)
@@ -209,7 +282,7 @@ func (s *Store) Observe(src netip.Addr, device, trap string, at time.Time) bool 
 		sr.seen(ts)
 		return true
 	}
-	if !s.admitNew(src, device, at) {
+	if !s.admitNew(src, device, k.size(), at) {
 		s.overflow.count.Add(1)
 		s.overflow.seen(ts)
 		return false
@@ -219,7 +292,8 @@ func (s *Store) Observe(src netip.Addr, device, trap string, at time.Time) bool 
 	sr.count.Store(1)
 	sr.last.Store(ts)
 	s.series[k] = sr
-	s.perDevice[device]++
+	s.added(device, k.size())
+	s.gen.Add(1)
 	return true
 }
 
@@ -227,24 +301,71 @@ func (s *Store) Observe(src netip.Addr, device, trap string, at time.Time) bool 
 // every rule-derived series past its family's TTL, and returns how many it
 // removed. The overflow series never expires: it holds counts of traps
 // whose series were refused, and deleting it would hide them.
+//
+// It looks for expired series under the read lock, which the receive path
+// shares, and takes the write lock only to delete what it found, checking
+// each again: a trap in between keeps its series.
 func (s *Store) Expire() int {
 	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
+	var keys []Key
+	var dkeys []dkey
+	s.mu.RLock()
 	if s.ttl > 0 {
 		cutoff := now.Add(-s.ttl).UnixNano()
 		for k, sr := range s.series {
 			if sr.last.Load() < cutoff {
-				delete(s.series, k)
-				s.forget(k.Device)
-				n++
+				keys = append(keys, k)
 			}
 		}
 	}
-	n += s.expireDerived(now)
+	for k, ds := range s.derived {
+		if s.derivedExpired(ds, now) {
+			dkeys = append(dkeys, k)
+		}
+	}
+	s.mu.RUnlock()
+	if len(keys) == 0 && len(dkeys) == 0 {
+		return 0
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	cutoff := now.Add(-s.ttl).UnixNano()
+	for _, k := range keys {
+		if sr := s.series[k]; sr != nil && sr.last.Load() < cutoff {
+			delete(s.series, k)
+			s.forget(k.Device, k.size())
+			n++
+		}
+	}
+	if n > 0 {
+		s.gen.Add(1)
+	}
+	for _, k := range dkeys {
+		if ds := s.derived[k]; ds != nil && s.derivedExpired(ds, now) {
+			s.deleteDerived(k, ds)
+			n++
+		}
+	}
 	s.droppedExpired.Add(uint64(n))
 	return n
+}
+
+// ExpireEvery runs Expire every interval until ctx ends (the store's own
+// loop, as mtail's GC loop: a scrape only reads). The TTLs are measured on
+// the store's clock.
+func (s *Store) ExpireEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			s.Expire()
+		}
+	}
 }
 
 // Sample is one series as read by Snapshot.
@@ -272,12 +393,8 @@ func (s *Store) Snapshot() []Sample {
 }
 
 // Len returns the number of series in the store, trap counters and
-// rule-derived series, not counting the overflow series.
-func (s *Store) Len() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return len(s.series) + len(s.derived)
-}
+// rule-derived series, not counting the overflow series. It takes no lock.
+func (s *Store) Len() int { return int(s.size.Load()) }
 
 // Dropped returns how many series were refused or removed, by reason
 // (the DropReason constants).
@@ -288,6 +405,7 @@ func (s *Store) Dropped() map[string]uint64 {
 		DropReasonSourceRate:  s.droppedSourceRate.Load(),
 		DropReasonExpired:     s.droppedExpired.Load(),
 		DropReasonRuleRemoved: s.droppedRemoved.Load(),
+		DropReasonBytesLimit:  s.droppedBytes.Load(),
 	}
 }
 

@@ -48,6 +48,11 @@ const maxBatchSize = 1024
 // maxUDPSockets bounds --trap.udp.sockets (each socket has batch buffers).
 const maxUDPSockets = 256
 
+// expiryInterval is how often the store removes series past their TTL
+// (--trap.series-ttl, a rule's ttl): TTLs are minutes to days, and a pass
+// over 100,000 series takes about a millisecond under the read lock.
+const expiryInterval = 10 * time.Second
+
 // minMessageSize is the floor of --trap.max-message-size: every SNMP engine
 // must accept messages of 484 octets (RFC 3417 §3.1, and RFC 3412's lower
 // bound on msgMaxSize); a smaller limit would close connections carrying
@@ -78,6 +83,9 @@ func run(args []string) int {
 		maxSeries     = app.Flag("trap.max-series", "Maximum number of series kept (device × trap counters and rule-derived series together); traps beyond it are counted under device=\"_other\", trap=\"_other\". 0 means no limit.").Default("100000").Int()
 		maxPerDevice  = app.Flag("trap.max-series-per-device", "Maximum number of series one device may have; 0 means no limit.").Default("10000").Int()
 		newPerSource  = app.Flag("trap.new-series-per-source", "New series one source address may make per minute (a burst of as many is allowed); 0 means no limit.").Default("6000").Int()
+		maxBytes      = app.Flag("trap.max-series-bytes", "Maximum bytes of the label values of all series together (devices, trap names, rule labels); a new series beyond it is refused like one beyond --trap.max-series. 0 means no limit.").Default("16MiB").Bytes()
+		maxRequests   = app.Flag("web.max-requests", "Maximum number of scrapes of the metrics path served at once; more are answered 503. 0 means no limit.").Default("40").Int()
+		writeTimeout  = app.Flag("web.write-timeout", "End a scrape whose answer cannot be written within this time (a client that does not read).").Default("1m").Duration()
 		seriesTTL     = model.Duration(7 * 24 * time.Hour)
 		maxMessage    = app.Flag("trap.max-message-size", "Largest TCP message accepted, in bytes (484 to 1048576); a larger one closes its connection.").Default("65535").Int()
 		recvBuffer    = app.Flag("trap.receive-buffer-size", "UDP socket receive buffer to ask the kernel for (the granted size is exported as snmptrap_receive_buffer_bytes). 0 keeps the system default.").Default("4MiB").Bytes()
@@ -153,6 +161,14 @@ func run(args []string) int {
 		level.Error(logger).Log("msg", fmt.Sprintf("--trap.max-message-size must be between %d and %d, got %d", minMessageSize, receiver.MaxMessageSizeLimit, *maxMessage))
 		return 2
 	}
+	if *maxRequests < 0 {
+		level.Error(logger).Log("msg", fmt.Sprintf("--web.max-requests must not be negative, got %d", *maxRequests))
+		return 2
+	}
+	if *writeTimeout <= 0 {
+		level.Error(logger).Log("msg", fmt.Sprintf("--web.write-timeout must be positive, got %s", *writeTimeout))
+		return 2
+	}
 	if *snapshotInterval < 0 {
 		level.Error(logger).Log("msg", fmt.Sprintf("--storage.snapshot-interval must not be negative, got %s", *snapshotInterval))
 		return 2
@@ -182,7 +198,7 @@ func run(args []string) int {
 	}
 
 	store := collector.NewStore(*maxSeries, time.Duration(seriesTTL), nil)
-	store.SetLimits(collector.Limits{PerDevice: *maxPerDevice, NewPerSourcePerMinute: *newPerSource})
+	store.SetLimits(collector.Limits{PerDevice: *maxPerDevice, NewPerSourcePerMinute: *newPerSource, MaxLabelBytes: int(*maxBytes)})
 	if err := store.SetFamilies(ld.rules.Families()); err != nil {
 		level.Error(logger).Log("msg", "cannot set up the rules' metrics", "err", err)
 		return 1
@@ -224,7 +240,7 @@ func run(args []string) int {
 	// After the rule families are set on the store (a restored series of
 	// any other family is left out), before traps are read and /metrics
 	// is served.
-	snap := newSnapshotter(store, *storagePath, *snapshotInterval, logger)
+	snap := newSnapshotter(store, proc, *storagePath, *snapshotInterval, logger)
 	if err := snap.restore(ctx); err != nil {
 		// SIGINT or SIGTERM during a long restore (logged): a stop that
 		// was asked for, so exit 0, and without the final snapshot.
@@ -246,8 +262,10 @@ func run(args []string) int {
 		snap:         snap,
 	}.registry()
 	metrics := collector.NewHandler(reg, store, collector.HandlerOpts{
-		ErrorLog:          promhttpLogger{logger},
-		EnableOpenMetrics: true,
+		ErrorLog:            promhttpLogger{logger},
+		EnableOpenMetrics:   true,
+		MaxRequestsInFlight: *maxRequests,
+		WriteTimeout:        *writeTimeout,
 	})
 
 	var ready atomic.Bool
@@ -267,7 +285,10 @@ func run(args []string) int {
 		level.Error(logger).Log("msg", "cannot build web routes", "err", err)
 		return 1
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	// Slow or idle clients cannot hold the server: a request must arrive
+	// whole within ReadTimeout, and a kept-alive connection closes after
+	// IdleTimeout. /metrics has its own write timeout (--web.write-timeout).
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	httpErr := make(chan error, 1)
 	go func() {
 		httpErr <- web.ListenAndServe(srv, webConfig, slog.New(sloggokit.NewGoKitHandler(base, slogLevel(*logLevel))))
@@ -285,6 +306,7 @@ func run(args []string) int {
 		}()
 	}
 	go snap.run(ctx)
+	go store.ExpireEvery(ctx, expiryInterval)
 	ready.Store(true)
 
 	code := 0

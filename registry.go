@@ -104,6 +104,6 @@ func placeholderOwnMetrics() ownMetrics {
 		engineErrors: newEngineErrors(),
 		cm:           newConfigManager("", nil, nil),
 		mm:           newMIBManager(nil, 0, nil),
-		snap:         newSnapshotter(store, "", 0, nil),
+		snap:         newSnapshotter(store, nil, "", 0, nil),
 	}
 }

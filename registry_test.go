@@ -39,7 +39,7 @@ func populated(t *testing.T) (ownMetrics, *collector.Store) {
 		engineErrors: newEngineErrors(),
 		cm:           newConfigManager("", logger, nil),
 		mm:           newMIBManager(nil, time.Second, logger),
-		snap:         newSnapshotter(store, t.TempDir(), time.Second, logger),
+		snap:         newSnapshotter(store, nil, t.TempDir(), time.Second, logger),
 	}
 	return own, store
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
+	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 )
 
 // snapshotter keeps the store's series across restarts in
@@ -25,11 +26,15 @@ import (
 // failed save is counted, logged when the state changes, and tried again
 // at the next interval.
 type snapshotter struct {
-	store    *collector.Store
-	path     string
-	interval time.Duration // 0: only at shutdown
-	logger   log.Logger
-	now      func() time.Time
+	store *collector.Store
+	// replay is the SNMPv3 replay memory, saved beside the snapshot in
+	// --storage.path/replay.jsonl; nil: none.
+	replay     replayMemory
+	replayPath string
+	path       string
+	interval   time.Duration // 0: only at shutdown
+	logger     log.Logger
+	now        func() time.Time
 
 	snapshots       prometheus.Counter
 	failures        prometheus.Counter
@@ -40,8 +45,9 @@ type snapshotter struct {
 	restored        *prometheus.GaugeVec
 
 	// load reads and restores the snapshot file (the store's LoadSnapshot;
-	// tests put a slow one in).
-	load func(path string) (collector.RestoreResult, error)
+	// tests put a slow one in); encode is the store's EncodeSnapshot.
+	load   func(path string) (collector.RestoreResult, error)
+	encode func(dst []byte) ([]byte, collector.SnapshotInfo)
 	// maxSize is the largest snapshot written: collector.MaxSnapshotSize,
 	// the most LoadSnapshot reads.
 	maxSize int64
@@ -50,10 +56,14 @@ type snapshotter struct {
 	buf     []byte
 	saved   collector.SnapshotInfo
 	savedAt fileStamp // the file as this process last wrote it
-	failing bool
-	good    goodSnapshot
-	started time.Time // when restore began
-	done    chan struct{}
+	// replaySaved is the ReplayChanges of the replay file last written,
+	// replayAt that file as written.
+	replaySaved uint64
+	replayAt    fileStamp
+	failing     bool
+	good        goodSnapshot
+	started     time.Time // when restore began
+	done        chan struct{}
 }
 
 // goodSnapshot is the last snapshot known to be on disk, saved by this
@@ -69,16 +79,31 @@ type fileStamp struct {
 	modTime time.Time
 }
 
-func newSnapshotter(store *collector.Store, dir string, interval time.Duration, logger log.Logger) *snapshotter {
+// replayMemory is the SNMPv3 replay memory (*pipeline.Processor).
+type replayMemory interface {
+	AppendReplayState(dst []byte) ([]byte, uint64)
+	ReplayChanges() uint64
+	RestoreReplayState(b []byte) (pipeline.ReplayRestored, error)
+}
+
+// maxReplayFile bounds the replay memory's file read at start: at its
+// bounds (500,000 fingerprints of 16 bytes in base64, 20,000 engines of
+// about 150 bytes) it is about 14 MB.
+const maxReplayFile = 64 << 20
+
+func newSnapshotter(store *collector.Store, replay replayMemory, dir string, interval time.Duration, logger log.Logger) *snapshotter {
 	return &snapshotter{
-		store:    store,
-		path:     filepath.Join(dir, collector.SnapshotFileName),
-		interval: interval,
-		logger:   logger,
-		now:      time.Now,
-		load:     store.LoadSnapshot,
-		maxSize:  collector.MaxSnapshotSize,
-		done:     make(chan struct{}),
+		store:      store,
+		replay:     replay,
+		replayPath: filepath.Join(dir, pipeline.ReplayFileName),
+		path:       filepath.Join(dir, collector.SnapshotFileName),
+		interval:   interval,
+		logger:     logger,
+		now:        time.Now,
+		load:       store.LoadSnapshot,
+		encode:     store.EncodeSnapshot,
+		maxSize:    collector.MaxSnapshotSize,
+		done:       make(chan struct{}),
 		snapshots: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "snmptrap_storage_snapshots_total",
 			Help: "Snapshots of the series store saved under --storage.path (an unchanged store is not rewritten, but counts).",
@@ -101,7 +126,7 @@ func newSnapshotter(store *collector.Store, dir string, interval time.Duration, 
 		}),
 		restoreFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "snmptrap_storage_restore_failures_total",
-			Help: "Snapshots that could not be restored at start (corrupt or unreadable; the file is set aside as <name>.corrupt-<unix time> and the exporter starts empty).",
+			Help: "State files that could not be restored at start: the series snapshot or the SNMPv3 replay memory (corrupt or unreadable; the file is set aside as <name>.corrupt-<unix time> and that state starts empty).",
 		}),
 		restored: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "snmptrap_storage_restored_series",
@@ -126,6 +151,7 @@ func (sn *snapshotter) collectors() []prometheus.Collector {
 // saving a snapshot, since the store is half restored and the file on
 // disk is still the good one.
 func (sn *snapshotter) restore(ctx context.Context) error {
+	sn.restoreReplay()
 	begin := sn.now()
 	sn.started = begin
 	level.Debug(sn.logger).Log("msg", "restoring the series store", "file", sn.path)
@@ -181,6 +207,39 @@ func (sn *snapshotter) restore(ctx context.Context) error {
 		level.Warn(sn.logger).Log("msg", "left out restored series beyond --trap.max-series or --trap.max-series-per-device (counted in snmptrap_series_dropped_total; their trap counts went to the overflow series)", "series", res.Limit)
 	}
 	return nil
+}
+
+// restoreReplay loads the SNMPv3 replay memory, so that no v3 message
+// accepted before the restart is accepted again. The file is small
+// (maxReplayFile). Without it (a first start, or an upgrade from a version
+// that kept none) the memory starts empty; a bad file is set aside and
+// counted like a bad snapshot, and the memory starts empty: v3 messages
+// accepted before the restart could then be replayed once, which the
+// error line says.
+func (sn *snapshotter) restoreReplay() {
+	if sn.replay == nil {
+		return
+	}
+	b, err := atomicfile.ReadRegular(sn.replayPath, maxReplayFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		level.Info(sn.logger).Log("msg", "no SNMPv3 replay memory to restore; starting with an empty one", "file", sn.replayPath)
+		return
+	}
+	var res pipeline.ReplayRestored
+	if err == nil {
+		res, err = sn.replay.RestoreReplayState(b)
+	}
+	if err != nil {
+		sn.restoreFailures.Inc()
+		aside := fmt.Sprintf("%s.corrupt-%d", sn.replayPath, sn.now().Unix())
+		rerr := os.Rename(sn.replayPath, aside)
+		level.Error(sn.logger).Log("msg", "cannot restore the SNMPv3 replay memory; starting with an empty one: an SNMPv3 message accepted before this start could be accepted once more",
+			"file", sn.replayPath, "err", err, "kept_as", aside, "rename_err", rerr)
+		return
+	}
+	sn.replaySaved = sn.replay.ReplayChanges()
+	sn.replayAt, _ = stampOf(sn.replayPath)
+	level.Info(sn.logger).Log("msg", "restored the SNMPv3 replay memory", "file", sn.replayPath, "engines", res.Engines, "messages", res.Messages)
 }
 
 // removeStaleTemp removes the temporary files that a crash in the middle
@@ -269,27 +328,39 @@ func (sn *snapshotter) save() error {
 	return nil
 }
 
-// write encodes the store and writes it unless the store and the file are
-// as last saved, and keeps the metrics; it returns what was encoded, also
-// on failure. The caller holds mu.
+// write saves the store and the replay memory, each unless it and its
+// file are as last saved, and keeps the metrics; it returns what the
+// snapshot holds, also on failure. The caller holds mu.
+//
+// An unchanged store (TakeChanged) is not even encoded: an idle exporter
+// used to encode and hash its whole store every interval. The store is
+// encoded before the replay memory and the replay memory written before
+// the snapshot, so the replay file remembers at least every v3 message the
+// snapshot counts, whichever write a crash interrupts.
 func (sn *snapshotter) write() (collector.SnapshotInfo, error) {
 	begin := sn.now()
-	var info collector.SnapshotInfo
-	sn.buf, info = sn.store.EncodeSnapshot(sn.buf[:0])
-	var err error
+	info := sn.saved
+	encoded := false
+	if sn.store.TakeChanged() || sn.saved.Bytes == 0 || !sn.unchangedOnDisk() {
+		sn.buf, info = sn.encode(sn.buf[:0])
+		encoded = true
+	}
+	err := sn.writeReplay()
 	switch {
+	case err != nil:
 	case int64(info.Bytes) > sn.maxSize:
 		// The next start would refuse it: keep the last one that fits.
 		err = fmt.Errorf("the snapshot is %d bytes, larger than the %d a restore reads; keeping the last one (fewer series: --trap.max-series)", info.Bytes, sn.maxSize)
-	case info.Sum != sn.saved.Sum || !sn.unchangedOnDisk():
+	case encoded && (info.Sum != sn.saved.Sum || !sn.unchangedOnDisk()):
 		err = atomicfile.Write(sn.path, sn.buf)
-	}
-	if err == nil {
-		sn.savedAt, err = sn.stamp()
+		if err == nil {
+			sn.savedAt, err = sn.stamp()
+		}
 	}
 	if err != nil {
 		sn.failures.Inc()
 		sn.saved = collector.SnapshotInfo{}
+		sn.store.MarkChanged() // encode it again next time
 		return info, err
 	}
 	end := sn.now()
@@ -307,17 +378,44 @@ func (sn *snapshotter) write() (collector.SnapshotInfo, error) {
 	return info, nil
 }
 
-func (sn *snapshotter) stamp() (fileStamp, error) {
-	fi, err := os.Stat(sn.path)
+// writeReplay writes the replay memory unless it and its file are as last
+// written. The caller holds mu.
+func (sn *snapshotter) writeReplay() error {
+	if sn.replay == nil {
+		return nil
+	}
+	changes := sn.replay.ReplayChanges()
+	if changes == sn.replaySaved && sn.replayAt.is(sn.replayPath) {
+		return nil
+	}
+	var b []byte
+	b, changes = sn.replay.AppendReplayState(nil)
+	if err := atomicfile.Write(sn.replayPath, b); err != nil {
+		sn.replayAt = fileStamp{}
+		return fmt.Errorf("SNMPv3 replay memory: %w", err)
+	}
+	sn.replaySaved = changes
+	sn.replayAt, _ = stampOf(sn.replayPath)
+	return nil
+}
+
+func stampOf(path string) (fileStamp, error) {
+	fi, err := os.Lstat(path)
 	if err != nil {
 		return fileStamp{}, err
 	}
 	return fileStamp{size: fi.Size(), modTime: fi.ModTime()}, nil
 }
 
-// unchangedOnDisk reports whether the file is still the one last written:
-// a snapshot deleted or replaced behind the exporter's back is written again.
-func (sn *snapshotter) unchangedOnDisk() bool {
-	st, err := sn.stamp()
-	return err == nil && st.size == sn.savedAt.size && st.modTime.Equal(sn.savedAt.modTime)
+// is reports whether the file at path is still the one stamped: a file
+// deleted or replaced behind the exporter's back is written again.
+func (f fileStamp) is(path string) bool {
+	st, err := stampOf(path)
+	return err == nil && !f.modTime.IsZero() && st == f
 }
+
+func (sn *snapshotter) stamp() (fileStamp, error) { return stampOf(sn.path) }
+
+// unchangedOnDisk reports whether the snapshot file is still the one last
+// written.
+func (sn *snapshotter) unchangedOnDisk() bool { return sn.savedAt.is(sn.path) }

@@ -502,15 +502,16 @@ func TestV3TimeWindow(t *testing.T) {
 }
 
 // captureTrap runs snmptrap with args against a UDP socket of the test's
-// and returns the datagram it sent.
-func captureTrap(t *testing.T, args []string, oid string) []byte {
+// and returns the datagram it sent: the trap oid with varbinds (OID, type,
+// value, as snmptrap takes them).
+func captureTrap(t *testing.T, args []string, oid string, varbinds ...string) []byte {
 	t.Helper()
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pc.Close()
-	run(t, "snmptrap", append(args, "udp:"+pc.LocalAddr().String(), "", oid)...)
+	run(t, "snmptrap", append(append(args, "udp:"+pc.LocalAddr().String(), "", oid), varbinds...)...)
 	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
 	buf := make([]byte, 65536)
 	n, _, err := pc.ReadFrom(buf)

@@ -33,8 +33,8 @@ func TestV3ReplayAfterRestart(t *testing.T) {
 	e.waitMetric(t, map[string]float64{trapKey("127.0.0.1", "IF-MIB::linkDown"): 3})
 	sendUDP(t, addr, up)
 	state := map[string]float64{
-		trapKey("127.0.0.1", "IF-MIB::linkDown"):                  3,
-		trapKey("127.0.0.1", "IF-MIB::linkUp"):                    1,
+		trapKey("127.0.0.1", "IF-MIB::linkDown"):                3,
+		trapKey("127.0.0.1", "IF-MIB::linkUp"):                  1,
 		`snmptrap_interface_up{device="127.0.0.1",ifIndex="2"}`: 1,
 	}
 	e.waitMetric(t, state)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // sentinel stands for a secret. It has no four-character window in common
@@ -217,4 +219,101 @@ func TestNoSecretInErrorControl(t *testing.T) {
 	if err == nil || leak(err.Error()) == "" {
 		t.Fatalf("a device name outside auth is no longer quoted: %v", err)
 	}
+}
+
+// outsideAuth returns every string written outside the top-level auth
+// section of the document (values, keys, tags, anchor and alias names):
+// an error may quote those. nil when the document does not parse.
+func outsideAuth(doc string) []string {
+	var root yaml.Node
+	if err := yaml.Unmarshal([]byte(doc), &root); err != nil {
+		return nil
+	}
+	var out []string
+	var walk func(n *yaml.Node, depth int)
+	walk = func(n *yaml.Node, depth int) {
+		if n == nil || depth > 100 {
+			return
+		}
+		out = append(out, n.Value, n.Tag, n.Anchor)
+		if n.Kind == yaml.MappingNode && depth <= 1 {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if k.Kind == yaml.ScalarNode && k.Value == "auth" {
+					continue
+				}
+				if k.Value == "<<" && depth == 1 {
+					walk(k, depth+1)
+					// A merge at the top may bring an auth of its own.
+					if v.Kind == yaml.MappingNode {
+						walk(v, depth)
+						continue
+					}
+				}
+				walk(k, depth+1)
+				walk(v, depth+1)
+			}
+			return
+		}
+		for _, c := range n.Content {
+			walk(c, depth+1)
+		}
+	}
+	walk(&root, 0)
+	return out
+}
+
+// fuzzTemplates place the fuzzed text under auth; "@" in the text becomes
+// the sentinel.
+var fuzzTemplates = []string{
+	"auth:\n  communities: %s\n",
+	"auth:\n  communities:\n    - %s\n",
+	"auth:\n  %s\n",
+	"auth: %s\n",
+	"auth:\n  sources: %s\n",
+	"auth:\n  users:\n    - username: ops\n      %s\n",
+	"auth:\n  users:\n    - username: ops\n      security_level: authPriv\n      auth_protocol: SHA\n      password: long-enough\n      priv_protocol: AES\n      priv_password: %s\n",
+	"auth:\n  users:\n    - %s\n",
+	"devices:\n  - address: 192.0.2.1\nauth:\n  communities: [&a x]\n  users: %s\n",
+	// Aliases outside auth to what the text puts under it.
+	"auth:\n  communities: [&a %s]\ndevices:\n  - {address: 192.0.2.1, name: *a}\n  - {address: 192.0.2.2, name: *a, labels: {x: *a}}\n",
+	"auth:\n  communities: [&a %s]\nengine_id: *a\nrelays: [*a]\nrules:\n  - {name: r, traps: [*a], metric: *a, action: count, value: *a}\n",
+	"auth:\n  users:\n    - &u %s\ndevices:\n  - *u\nrules:\n  - *u\n",
+}
+
+// FuzzParseNoSecretInError: whatever is written under auth, no error of
+// Parse quotes the sentinel, unless the text also put it outside auth.
+func FuzzParseNoSecretInError(f *testing.F) {
+	for _, tc := range secretCases {
+		// The cases' own sections, as fragments for every template.
+		if frag, ok := strings.CutPrefix(tc.yaml, "auth:\n  "); ok {
+			f.Add(uint8(2), strings.TrimSuffix(frag, "\n"))
+		}
+	}
+	for _, seed := range []string{
+		"@", "\"@\"", "'@'", "|\n    @", ">-\n    @\n    @", "[@]", "[[@]]", "{@: 1}", "{x: @}", "[*@]", "[&@]",
+		"[!@]", "[!!int @]", "@: x", "[\"@", "- @", "&a [@]", "[@, *a]",
+		"password: @", "security_level: @", "auth_protocol: @", "engine_ids: [@]", "<<: {@: 1}",
+	} {
+		for t := range fuzzTemplates {
+			f.Add(uint8(t), seed)
+		}
+	}
+	f.Fuzz(func(t *testing.T, tmpl uint8, frag string) {
+		doc := fmt.Sprintf(fuzzTemplates[int(tmpl)%len(fuzzTemplates)], strings.ReplaceAll(frag, "@", sentinel))
+		_, err := Parse([]byte(doc))
+		if err == nil {
+			return
+		}
+		w := leak(err.Error())
+		if w == "" {
+			return
+		}
+		for _, s := range outsideAuth(doc) {
+			if strings.Contains(s, w) {
+				return // written outside auth too: may be quoted
+			}
+		}
+		t.Errorf("error shows %q of a value under auth: %v\n%s", w, err, doc)
+	})
 }

@@ -40,6 +40,9 @@ var secretCases = []struct {
 	{name: "community double-quoted", yaml: "auth:\n  communities: \"@\"\n"},
 	{name: "community single-quoted", yaml: "auth:\n  communities: '@'\n"},
 	{name: "community literal block", yaml: "auth:\n  communities: |\n    @\n"},
+	// Short enough (ten bytes with the newline) for the library to quote
+	// it whole.
+	{name: "community short literal block", yaml: "auth:\n  communities: |\n    Zq7-SENTI\n"},
 	{name: "community folded block", yaml: "auth:\n  communities: >-\n    @\n    @\n"},
 	{name: "community keep block", yaml: "auth:\n  communities: |+\n    @\n\n"},
 	{name: "community block after text", yaml: "auth:\n  communities: |\n    x\n    @\n"},

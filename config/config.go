@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/netip"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -67,6 +66,8 @@ type Auth struct {
 	Sources []Source `yaml:"sources,omitempty"`
 	// Users are the SNMPv3 USM users.
 	Users []User `yaml:"users,omitempty"`
+
+	communityLines []int // from the file, for messages; parallel to Communities
 }
 
 // Source is an address or a prefix.
@@ -74,30 +75,42 @@ type Source struct {
 	netip.Prefix
 }
 
-// UnmarshalYAML reads "192.0.2.7", "10.0.0.0/8" or "2001:db8::/32".
+// UnmarshalYAML reads "192.0.2.7", "10.0.0.0/8" or "2001:db8::/32". (The
+// sources under auth are read by Auth.UnmarshalYAML, whose messages do not
+// quote them.)
 func (s *Source) UnmarshalYAML(n *yaml.Node) error {
 	var str string
 	if err := n.Decode(&str); err != nil {
 		return err
 	}
+	p, problem := parseSource(str)
+	if problem != "" {
+		return lineError(n, "invalid source %q: %s", str, problem)
+	}
+	s.Prefix = p
+	return nil
+}
+
+// parseSource reads an address or a prefix. The problem, when there is
+// one, does not quote str.
+func parseSource(str string) (netip.Prefix, string) {
+	const want = "want an address or a prefix like 10.0.0.0/8"
 	if strings.Contains(str, "/") {
 		p, err := netip.ParsePrefix(str)
 		if err != nil {
-			return lineError(n, "invalid source %q: want an address or a prefix like 10.0.0.0/8", str)
+			return netip.Prefix{}, want
 		}
 		if p != p.Masked() {
-			return lineError(n, "invalid source %q: host bits set (did you mean %s?)", str, p.Masked())
+			return netip.Prefix{}, fmt.Sprintf("host bits set (did you mean %s?)", p.Masked())
 		}
-		s.Prefix = p
-		return nil
+		return p, ""
 	}
 	a, err := netip.ParseAddr(str)
 	if err != nil {
-		return lineError(n, "invalid source %q: want an address or a prefix like 10.0.0.0/8", str)
+		return netip.Prefix{}, want
 	}
 	a = a.Unmap()
-	s.Prefix = netip.PrefixFrom(a, a.BitLen())
-	return nil
+	return netip.PrefixFrom(a, a.BitLen()), ""
 }
 
 // MarshalYAML writes the source back as it reads.
@@ -127,7 +140,11 @@ type User struct {
 	PrivPassword  Secret   `yaml:"priv_password,omitempty"`
 	EngineIDs     []string `yaml:"engine_ids,omitempty"`
 
-	line int
+	// From the file, for messages: the user's line, its fields' lines and
+	// those of its engine IDs.
+	line        int
+	lines       map[string]int
+	engineLines []int
 }
 
 // Equal reports whether two user entries configure the same user (the
@@ -143,57 +160,71 @@ func (u *User) Equal(o *User) bool {
 // enforces: shorter passwords are refused by senders anyway.
 const minPasswordLen = 8
 
-func (u *User) validate(i int) error {
+// at names user i of auth.users, and the line of field (or of the user) in
+// the file: "line 7: auth.users[1]". Never the username: no message about
+// auth quotes a value from it.
+func (u *User) at(i int, field string) string {
 	where := fmt.Sprintf("auth.users[%d]", i)
-	if u.line > 0 {
-		where = fmt.Sprintf("line %d: %s", u.line, where)
+	line := u.line
+	if l, ok := u.lines[field]; ok {
+		line = l
 	}
+	if line > 0 {
+		where = fmt.Sprintf("line %d: %s", line, where)
+	}
+	return where
+}
+
+func (u *User) validate(i int) error {
 	if u.Username == "" {
-		return fmt.Errorf("%s: username is empty", where)
+		return fmt.Errorf("%s: username is empty", u.at(i, "username"))
 	}
 	if len(u.Username) > 32 {
-		return fmt.Errorf("%s (%s): username longer than 32 characters", where, u.Username)
+		return fmt.Errorf("%s: username longer than 32 characters", u.at(i, "username"))
 	}
-	where = fmt.Sprintf("%s (%s)", where, u.Username)
 	switch u.SecurityLevel {
 	case NoAuthNoPriv, AuthNoPriv, AuthPriv:
 	case "":
-		return fmt.Errorf("%s: security_level is missing (noAuthNoPriv, authNoPriv or authPriv)", where)
+		return fmt.Errorf("%s: security_level is missing (want noAuthNoPriv, authNoPriv or authPriv)", u.at(i, ""))
 	default:
-		return fmt.Errorf("%s: unknown security_level %q (noAuthNoPriv, authNoPriv or authPriv)", where, u.SecurityLevel)
+		return fmt.Errorf("%s: unknown security_level (want noAuthNoPriv, authNoPriv or authPriv)", u.at(i, "security_level"))
 	}
 	if u.AuthProtocol != "" {
 		if _, err := usm.ParseAuthProtocol(u.AuthProtocol); err != nil {
-			return fmt.Errorf("%s: %w", where, err)
+			return fmt.Errorf("%s: unknown auth_protocol (valid: %s)", u.at(i, "auth_protocol"), usm.AuthProtocolNames)
 		}
 		if len(u.Password) < minPasswordLen {
-			return fmt.Errorf("%s: password must have at least %d characters", where, minPasswordLen)
+			return fmt.Errorf("%s: password must have at least %d characters", u.at(i, "password"), minPasswordLen)
 		}
 	} else if u.Password != "" {
-		return fmt.Errorf("%s: password given without auth_protocol", where)
+		return fmt.Errorf("%s: password given without auth_protocol", u.at(i, "password"))
 	}
 	if u.PrivProtocol != "" {
 		if _, err := usm.ParsePrivProtocol(u.PrivProtocol); err != nil {
-			return fmt.Errorf("%s: %w", where, err)
+			return fmt.Errorf("%s: unknown priv_protocol (valid: %s)", u.at(i, "priv_protocol"), usm.PrivProtocolNames)
 		}
 		if u.AuthProtocol == "" {
-			return fmt.Errorf("%s: priv_protocol needs an auth_protocol too (RFC 3414 has no privacy without authentication)", where)
+			return fmt.Errorf("%s: priv_protocol needs an auth_protocol too (RFC 3414 has no privacy without authentication)", u.at(i, "priv_protocol"))
 		}
 		if len(u.PrivPassword) < minPasswordLen {
-			return fmt.Errorf("%s: priv_password must have at least %d characters", where, minPasswordLen)
+			return fmt.Errorf("%s: priv_password must have at least %d characters", u.at(i, "priv_password"), minPasswordLen)
 		}
 	} else if u.PrivPassword != "" {
-		return fmt.Errorf("%s: priv_password given without priv_protocol", where)
+		return fmt.Errorf("%s: priv_password given without priv_protocol", u.at(i, "priv_password"))
 	}
 	if u.SecurityLevel != NoAuthNoPriv && u.AuthProtocol == "" {
-		return fmt.Errorf("%s: security_level %s needs auth_protocol and password", where, u.SecurityLevel)
+		return fmt.Errorf("%s: security_level %s needs auth_protocol and password", u.at(i, ""), u.SecurityLevel)
 	}
 	if u.SecurityLevel == AuthPriv && u.PrivProtocol == "" {
-		return fmt.Errorf("%s: security_level authPriv needs priv_protocol and priv_password", where)
+		return fmt.Errorf("%s: security_level authPriv needs priv_protocol and priv_password", u.at(i, ""))
 	}
-	for _, id := range u.EngineIDs {
-		if _, err := ParseEngineID(id); err != nil {
-			return fmt.Errorf("%s: engine_ids: %w", where, err)
+	for j, id := range u.EngineIDs {
+		if _, problem := parseEngineID(id); problem != "" {
+			where := u.at(i, "engine_ids")
+			if j < len(u.engineLines) {
+				where = fmt.Sprintf("line %d: auth.users[%d]", u.engineLines[j], i)
+			}
+			return fmt.Errorf("%s: engine_ids[%d] %s", where, j, problem)
 		}
 	}
 	return nil
@@ -202,15 +233,24 @@ func (u *User) validate(i int) error {
 // ParseEngineID reads an engine ID written in hex, with or without "0x"
 // and ":" separators. RFC 3411 allows 5 to 32 octets.
 func ParseEngineID(s string) ([]byte, error) {
+	b, problem := parseEngineID(s)
+	if problem != "" {
+		return nil, fmt.Errorf("engine ID %q %s", s, problem)
+	}
+	return b, nil
+}
+
+// parseEngineID is ParseEngineID with a problem that does not quote s.
+func parseEngineID(s string) ([]byte, string) {
 	h := strings.ReplaceAll(strings.TrimPrefix(strings.TrimPrefix(s, "0x"), "0X"), ":", "")
 	b, err := hex.DecodeString(h)
 	if err != nil {
-		return nil, fmt.Errorf("engine ID %q is not hex", s)
+		return nil, "is not hex"
 	}
 	if len(b) < 5 || len(b) > 32 {
-		return nil, fmt.Errorf("engine ID %q has %d octets, want 5 to 32", s, len(b))
+		return nil, fmt.Sprintf("has %d octets, want 5 to 32", len(b))
 	}
-	return b, nil
+	return b, ""
 }
 
 func lineError(n *yaml.Node, format string, args ...any) error {
@@ -218,61 +258,25 @@ func lineError(n *yaml.Node, format string, args ...any) error {
 }
 
 // Parse reads a configuration strictly: unknown keys, type mismatches and
-// invalid values are errors that name their line.
+// invalid values are errors that name their line. No error quotes a value
+// (or a key) from under auth: see Auth.UnmarshalYAML for the section
+// itself and guard for the library's messages about the rest.
 func Parse(b []byte) (*Config, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(b, &root); err != nil {
+		return nil, syntaxError(err, b)
+	}
+	g := newGuard(&root)
 	c := &Config{}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
-		return nil, cleanYAMLError(err)
-	}
-	// The users' lines, for the checks below. (A custom UnmarshalYAML on
-	// User would lose the decoder's strictness: Node.Decode has none.)
-	var root yaml.Node
-	if err := yaml.Unmarshal(b, &root); err == nil {
-		for i, line := range userLines(&root) {
-			if i < len(c.Auth.Users) {
-				c.Auth.Users[i].line = line
-			}
-		}
+		return nil, g.clean(err)
 	}
 	if err := c.validate(); err != nil {
-		return nil, err
+		return nil, g.clean(err)
 	}
 	return c, nil
-}
-
-// userLines returns the line of each entry of auth.users.
-func userLines(root *yaml.Node) []int {
-	users := mapValue(mapValue(root, "auth"), "users")
-	if users == nil || users.Kind != yaml.SequenceNode {
-		return nil
-	}
-	lines := make([]int, len(users.Content))
-	for i, u := range users.Content {
-		lines[i] = u.Line
-	}
-	return lines
-}
-
-// mapValue returns the value under key in a mapping node (or a document
-// holding one), or nil.
-func mapValue(n *yaml.Node, key string) *yaml.Node {
-	if n == nil {
-		return nil
-	}
-	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-		n = n.Content[0]
-	}
-	if n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
 }
 
 func (c *Config) validate() error {
@@ -288,12 +292,15 @@ func (c *Config) validate() error {
 			return err
 		}
 		if j, dup := seen[u.Username]; dup {
-			return fmt.Errorf("line %d: auth.users[%d]: username %q already used by auth.users[%d]", u.line, i, u.Username, j)
+			return fmt.Errorf("%s: username already used by auth.users[%d]", u.at(i, "username"), j)
 		}
 		seen[u.Username] = i
 	}
 	for i, cm := range c.Auth.Communities {
 		if cm == "" {
+			if i < len(c.Auth.communityLines) {
+				return fmt.Errorf("line %d: auth.communities[%d] is empty", c.Auth.communityLines[i], i)
+			}
 			return fmt.Errorf("auth.communities[%d] is empty", i)
 		}
 	}
@@ -301,24 +308,6 @@ func (c *Config) validate() error {
 		return err
 	}
 	return c.validateRules()
-}
-
-// yamlValue matches the value the YAML library quotes in a type error
-// ("cannot unmarshal !!str `hush-hush` into ..."): it may be a secret.
-var yamlValue = regexp.MustCompile("`.*` into")
-
-// cleanYAMLError drops the library's "yaml: unmarshal errors:" preamble so
-// the message starts with the line, and removes any value it quotes: a
-// community written as a string instead of a list must not end up in a log
-// line or an HTTP answer.
-func cleanYAMLError(err error) error {
-	msg := err.Error()
-	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:\n")
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	msg = strings.TrimSpace(msg)
-	msg = strings.ReplaceAll(msg, "\n  ", "; ")
-	msg = yamlValue.ReplaceAllString(msg, "(value hidden) into")
-	return errors.New(msg)
 }
 
 // Load reads and parses the file at path.

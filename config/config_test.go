@@ -44,27 +44,40 @@ func TestEmptyConfigAcceptsAll(t *testing.T) {
 
 func TestInvalid(t *testing.T) {
 	for file, want := range map[string]string{
-		"invalid-auth-missing.yml":      "line 3: auth.users[0] (ops): security_level authNoPriv needs auth_protocol and password",
-		"invalid-auth-protocol.yml":     `line 3: auth.users[0] (ops): usm: unknown authentication protocol "SHA3" (valid: MD5, SHA, SHA224, SHA256, SHA384, SHA512)`,
-		"invalid-duplicate-user.yml":    `line 5: auth.users[1]: username "ops" already used by auth.users[0]`,
-		"invalid-engine-id.yml":         `engine_id: engine ID "8000" has 2 octets, want 5 to 32`,
-		"invalid-level.yml":             `line 3: auth.users[0] (ops): unknown security_level "authpriv" (noAuthNoPriv, authNoPriv or authPriv)`,
-		"invalid-priv-missing.yml":      "line 3: auth.users[0] (ops): security_level authPriv needs priv_protocol and priv_password",
-		"invalid-priv-protocol.yml":     `line 3: auth.users[0] (ops): usm: unknown privacy protocol "3DES" (valid: DES, AES, AES192, AES256, AES192C, AES256C)`,
-		"invalid-priv-without-auth.yml": "line 3: auth.users[0] (ops): priv_protocol needs an auth_protocol too (RFC 3414 has no privacy without authentication)",
-		"invalid-short-password.yml":    "line 3: auth.users[0] (ops): password must have at least 8 characters",
-		"invalid-source-garbage.yml":    `line 4: invalid source "not-an-address": want an address or a prefix like 10.0.0.0/8`,
-		"invalid-source.yml":            `line 2: invalid source "10.0.0.1/8": host bits set (did you mean 10.0.0.0/8?)`,
-		"invalid-type.yml":              "line 2: cannot unmarshal !!str (value hidden) into []config.Secret",
-		"invalid-user-unknown-key.yml":  "line 5: field engine_id not found in type config.User",
-		"invalid-unknown-key.yml":       "line 2: field comunities not found in type config.Auth",
-		"invalid-user-engine-id.yml":    `line 3: auth.users[0] (ops): engine_ids: engine ID "zz" is not hex`,
-		"invalid-yaml.yml":              "line 1: did not find expected ',' or ']'",
+		"invalid-auth-missing.yml":         "line 3: auth.users[0]: security_level authNoPriv needs auth_protocol and password",
+		"invalid-auth-protocol.yml":        "line 5: auth.users[0]: unknown auth_protocol (valid: MD5, SHA, SHA224, SHA256, SHA384, SHA512)",
+		"invalid-duplicate-user.yml":       "line 5: auth.users[1]: username already used by auth.users[0]",
+		"invalid-engine-id.yml":            `engine_id: engine ID "8000" has 2 octets, want 5 to 32`,
+		"invalid-level.yml":                "line 4: auth.users[0]: unknown security_level (want noAuthNoPriv, authNoPriv or authPriv)",
+		"invalid-priv-missing.yml":         "line 3: auth.users[0]: security_level authPriv needs priv_protocol and priv_password",
+		"invalid-priv-protocol.yml":        "line 7: auth.users[0]: unknown priv_protocol (valid: DES, AES, AES192, AES256, AES192C, AES256C)",
+		"invalid-priv-without-auth.yml":    "line 5: auth.users[0]: priv_protocol needs an auth_protocol too (RFC 3414 has no privacy without authentication)",
+		"invalid-short-password.yml":       "line 6: auth.users[0]: password must have at least 8 characters",
+		"invalid-source-garbage.yml":       "line 4: auth.sources[1]: invalid source: want an address or a prefix like 10.0.0.0/8",
+		"invalid-source.yml":               "line 2: auth.sources[0]: invalid source: host bits set (did you mean 10.0.0.0/8?)",
+		"invalid-type.yml":                 "line 2: auth.communities: want a list of strings, got a string",
+		"invalid-user-unknown-key.yml":     "line 5: auth.users[0]: unknown field (did you mean engine_ids?)",
+		"invalid-unknown-key.yml":          "line 2: auth: unknown field (did you mean communities?)",
+		"invalid-user-engine-id.yml":       "line 5: auth.users[0]: engine_ids[0] is not hex",
+		"invalid-yaml.yml":                 "line 1: did not find expected ',' or ']'",
+		"invalid-community-block.yml":      "line 2: auth.communities: want a list of strings, got a string",
+		"invalid-community-source.yml":     "line 3: auth.sources[0]: invalid source: want an address or a prefix like 10.0.0.0/8",
+		"invalid-auth-key.yml":             "line 2: auth: unknown field (known: communities, sources, users)",
+		"invalid-duplicate-key.yml":        "line 4: auth: communities given twice (first on line 2)",
+		"invalid-user-duplicate-key.yml":   "line 7: auth.users[0]: password given twice (first on line 6)",
+		"invalid-user-type.yml":            "line 3: auth.users[0].username: want a string, got a list",
+		"invalid-auth-tag.yml":             "line 4: auth.communities[1]: unexpected tag (write a plain or quoted string)",
+		"invalid-community-alias.yml":      "line 4: alias to an unknown anchor (quote a value that starts with *)",
+		"invalid-password-as-protocol.yml": "line 5: auth.users[0]: unknown auth_protocol (valid: MD5, SHA, SHA224, SHA256, SHA384, SHA512)",
 	} {
 		path := "testdata/" + file
 		_, err := Load(path)
 		if err == nil || err.Error() != path+": "+want {
 			t.Errorf("%s:\n got %v\nwant %s: %s", file, err, path, want)
+		}
+		// The secret of the files written for this test.
+		if err != nil && strings.Contains(err.Error(), "hush") {
+			t.Errorf("%s: the error shows the secret: %v", file, err)
 		}
 	}
 	// Every invalid-*.yml file is in the table.
@@ -75,8 +88,8 @@ func TestInvalid(t *testing.T) {
 			n++
 		}
 	}
-	if n != 16 {
-		t.Errorf("%d invalid-*.yml files, the table covers 16", n)
+	if n != 25 {
+		t.Errorf("%d invalid-*.yml files, the table covers 25", n)
 	}
 }
 

@@ -114,8 +114,8 @@ func TestConfigReload(t *testing.T) {
 	// stays.
 	install(t, "reload-broken.yml", path)
 	code, body := e.request(t, http.MethodPost, "/-/reload")
-	if code != http.StatusInternalServerError || !strings.Contains(body, "line 10: auth.users[1] (xavier)") || !strings.Contains(body, `unknown privacy protocol "AES512"`) {
-		t.Errorf("POST /-/reload of a bad file: %d %q; want 500 naming the user on line 10 and AES512", code, body)
+	if code != http.StatusInternalServerError || !strings.Contains(body, "line 14: auth.users[1]: unknown priv_protocol (valid: ") {
+		t.Errorf("POST /-/reload of a bad file: %d %q; want 500 naming the user's priv_protocol on line 14", code, body)
 	}
 	e.waitMetric(t, map[string]float64{ok: 0})
 	send(xavier, 6)
@@ -199,15 +199,16 @@ func TestConfigCheck(t *testing.T) {
 		}
 	}
 	for file, want := range map[string]string{
-		"check-unknown-key.yml":    "line 4: field soruces not found",
-		"check-short-password.yml": "line 5: auth.users[0] (ops): password must have at least 8 characters",
-		"check-bad-source.yml":     `line 5: invalid source "192.0.2.300"`,
-		"check-bad-priv.yml":       `line 6: auth.users[1] (ops): usm: unknown privacy protocol "AES-512"`,
-		"reload-broken.yml":        `line 10: auth.users[1] (xavier): usm: unknown privacy protocol "AES512"`,
+		// Nothing from under auth is quoted: not the key, not the value.
+		"check-unknown-key.yml":    "line 4: auth: unknown field (did you mean sources?)",
+		"check-short-password.yml": "line 8: auth.users[0]: password must have at least 8 characters",
+		"check-bad-source.yml":     "line 5: auth.sources[1]: invalid source: want an address or a prefix like 10.0.0.0/8",
+		"check-bad-priv.yml":       "line 10: auth.users[1]: unknown priv_protocol (valid: DES, AES, AES192, AES256, AES192C, AES256C)",
+		"reload-broken.yml":        "line 14: auth.users[1]: unknown priv_protocol (valid: DES, AES, AES192, AES256, AES192C, AES256C)",
 		// A misspelt key inside a user (engine_id for engine_ids) must be
 		// refused like one at the top: accepted, it would leave the user
 		// open to every engine ID.
-		"check-user-typo.yml": "line 9: field engine_id not found",
+		"check-user-typo.yml": "line 9: auth.users[0]: unknown field (did you mean engine_ids?)",
 		// An unclosed flow sequence on line 5: the YAML library (yaml.v3)
 		// reports syntax errors one line early here; its own wording and
 		// line are passed on as they are.
@@ -230,5 +231,78 @@ func TestConfigCheck(t *testing.T) {
 		fmt.Sprintf("--trap.listen-address=udp://127.0.0.1:%d", freePort(t)), "--config.file=testdata/check-bad-source.yml")
 	if code != 1 || !strings.Contains(out, "cannot load configuration") || !strings.Contains(out, "line 5") {
 		t.Errorf("start with a bad file: exit %d\n%s", code, out)
+	}
+}
+
+// pieces returns every 4-byte piece of s: an error that shows one of them
+// shows part of s.
+func pieces(s string) []string {
+	var out []string
+	for i := 0; i+4 <= len(s); i++ {
+		out = append(out, s[i:i+4])
+	}
+	return out
+}
+
+// TestConfigReloadHidesAuth: a file whose mistake is under auth (a
+// community as a block scalar, a community under sources, a password typed
+// as a key) fails to reload with a message that names the line and the
+// field, and neither the answer of POST /-/reload, nor the log, nor
+// --config.check shows any part of the value.
+func TestConfigReloadHidesAuth(t *testing.T) {
+	need(t)
+	path := filepath.Join(t.TempDir(), "snmptrap.yml")
+	install(t, "reload-1.yml", path)
+	e := start(t, "--config.file="+path, fmt.Sprintf("--trap.listen-address=udp://127.0.0.1:%d", freePort(t)))
+	const ok = "snmptrap_exporter_config_last_reload_successful"
+	e.waitMetric(t, map[string]float64{ok: 1})
+
+	cases := []struct{ file, secret, want string }{
+		{"reload-leak-block.yml", "Qx9Zb7Vw4", "line 4: auth.communities: want a list of strings, got a string"},
+		{"reload-leak-source.yml", "Rp2Yh8Nq-L6sD", "line 5: auth.sources[0]: invalid source: want an address or a prefix like 10.0.0.0/8"},
+		{"reload-leak-key.yml", "Tm5Xc3Gf-W9eB", "line 7: auth.users[0]: unknown field (known: username, security_level,"},
+	}
+	var all []string
+	for _, tc := range cases {
+		all = append(all, pieces(tc.secret)...)
+	}
+	for _, tc := range cases {
+		install(t, tc.file, path)
+		code, body := e.request(t, http.MethodPost, "/-/reload")
+		if code != http.StatusInternalServerError || !strings.Contains(body, tc.want) {
+			t.Errorf("POST /-/reload of %s: %d %q; want 500 and %q", tc.file, code, body, tc.want)
+		}
+		for _, p := range pieces(tc.secret) {
+			if strings.Contains(body, p) {
+				t.Errorf("POST /-/reload of %s: the answer shows %q of the secret: %q", tc.file, p, body)
+			}
+		}
+		out, exit := runBinary(t, binary, nil, "--config.check", "--config.file="+filepath.Join("testdata", tc.file))
+		if exit != 1 || !strings.Contains(out, tc.want) {
+			t.Errorf("--config.check %s: exit %d, output %q; want exit 1 and %q", tc.file, exit, out, tc.want)
+		}
+		for _, p := range pieces(tc.secret) {
+			if strings.Contains(out, p) {
+				t.Errorf("--config.check %s shows %q of the secret: %q", tc.file, p, out)
+			}
+		}
+	}
+	e.waitMetric(t, map[string]float64{ok: 0})
+	// The running configuration stays, and shows no secret either.
+	cfg := e.waitConfig(t, "username: alice")
+	for _, p := range all {
+		if strings.Contains(cfg, p) {
+			t.Errorf("/config shows %q of a secret:\n%s", p, cfg)
+		}
+	}
+
+	logs := e.stderr.String()
+	if n := strings.Count(logs, `msg="configuration reload failed; keeping the running configuration"`); n != len(cases) {
+		t.Errorf("%d failed reloads logged, want %d:\n%s", n, len(cases), logs)
+	}
+	for _, p := range all {
+		if strings.Contains(logs, p) {
+			t.Errorf("the log shows %q of a secret:\n%s", p, logs)
+		}
 	}
 }

@@ -62,7 +62,9 @@ func NewSecurityFrom(c *config.Config, prev *Security) (*Security, error) {
 	for _, src := range c.Auth.Sources {
 		s.sources = append(s.sources, src.Prefix)
 	}
-	for _, u := range c.Auth.Users {
+	// Errors name a user by its index, and quote nothing: a value from auth
+	// may be a secret. (Parse has checked all this for a file.)
+	for i, u := range c.Auth.Users {
 		if prev != nil {
 			if old := prev.users[u.Username]; old != nil && old.entry.Equal(&u) {
 				s.users[u.Username] = old
@@ -73,7 +75,7 @@ func NewSecurityFrom(c *config.Config, prev *Security) (*Security, error) {
 		if u.AuthProtocol != "" {
 			p, err := usm.ParseAuthProtocol(u.AuthProtocol)
 			if err != nil {
-				return nil, fmt.Errorf("user %s: %w", u.Username, err)
+				return nil, fmt.Errorf("auth.users[%d]: unknown auth_protocol (valid: %s)", i, usm.AuthProtocolNames)
 			}
 			vu.auth = p
 			vu.authKu = usm.PasswordToKey(p, []byte(u.Password))
@@ -81,17 +83,17 @@ func NewSecurityFrom(c *config.Config, prev *Security) (*Security, error) {
 		if u.PrivProtocol != "" {
 			p, err := usm.ParsePrivProtocol(u.PrivProtocol)
 			if err != nil {
-				return nil, fmt.Errorf("user %s: %w", u.Username, err)
+				return nil, fmt.Errorf("auth.users[%d]: unknown priv_protocol (valid: %s)", i, usm.PrivProtocolNames)
 			}
 			vu.priv = p
 			vu.privKu = usm.PasswordToKey(vu.auth, []byte(u.PrivPassword))
 		}
 		if len(u.EngineIDs) > 0 {
 			vu.engineIDs = make(map[string]bool, len(u.EngineIDs))
-			for _, id := range u.EngineIDs {
+			for j, id := range u.EngineIDs {
 				b, err := config.ParseEngineID(id)
 				if err != nil {
-					return nil, fmt.Errorf("user %s: %w", u.Username, err)
+					return nil, fmt.Errorf("auth.users[%d]: engine_ids[%d] is not a valid engine ID", i, j)
 				}
 				vu.engineIDs[string(b)] = true
 			}

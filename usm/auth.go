@@ -59,6 +59,9 @@ func (p AuthProtocol) info() authInfo {
 // valid reports whether p is a real authentication protocol (not AuthNone).
 func (p AuthProtocol) valid() bool { return p.info().newH != nil }
 
+// AuthProtocolNames lists the names ParseAuthProtocol takes, for messages.
+const AuthProtocolNames = "MD5, SHA, SHA224, SHA256, SHA384, SHA512"
+
 // ParseAuthProtocol returns the authentication protocol with a configuration
 // name: MD5, SHA (SHA-1), SHA224, SHA256, SHA384 or SHA512. Case is ignored,
 // and so are hyphens and underscores, so "sha-256" and "SHA_256" are SHA256;
@@ -79,7 +82,7 @@ func ParseAuthProtocol(s string) (AuthProtocol, error) {
 	case "SHA512":
 		return AuthSHA512, nil
 	}
-	return AuthNone, fmt.Errorf("usm: unknown authentication protocol %q (valid: MD5, SHA, SHA224, SHA256, SHA384, SHA512)", s)
+	return AuthNone, fmt.Errorf("usm: unknown authentication protocol %q (valid: %s)", s, AuthProtocolNames)
 }
 
 // normalize upper-cases s and drops hyphens, underscores and spaces.

@@ -66,6 +66,9 @@ func (p PrivProtocol) info() privInfo {
 	return privInfos[p]
 }
 
+// PrivProtocolNames lists the names ParsePrivProtocol takes, for messages.
+const PrivProtocolNames = "DES, AES, AES192, AES256, AES192C, AES256C"
+
 // ParsePrivProtocol returns the privacy protocol with a configuration name:
 // DES, AES (also AES128), AES192, AES256 (Blumenthal, as net-snmp), AES192C,
 // AES256C (Reeder, as Cisco). Case is ignored, and so are hyphens and
@@ -86,7 +89,7 @@ func ParsePrivProtocol(s string) (PrivProtocol, error) {
 	case "AES256C":
 		return PrivAES256C, nil
 	}
-	return PrivNone, fmt.Errorf("usm: unknown privacy protocol %q (valid: DES, AES, AES192, AES256, AES192C, AES256C)", s)
+	return PrivNone, fmt.Errorf("usm: unknown privacy protocol %q (valid: %s)", s, PrivProtocolNames)
 }
 
 // String returns the configuration name of p, as ParsePrivProtocol takes

@@ -214,4 +214,3 @@ func readBER(r *bufio.Reader) ([]byte, error) {
 	_, err := io.ReadFull(r, body)
 	return body, err
 }
-

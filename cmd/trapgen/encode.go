@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 	"github.com/snmptrap-exporter/snmptrap_exporter/usm"
@@ -107,6 +109,10 @@ type pool struct {
 	// rewritten before each send so that each inform is a new one (the
 	// exporter acknowledges but does not count a retransmission).
 	idAt int
+	// arcAt >= 0 is the offset of the 5-octet last arc of the trap OID in
+	// every message (--long-oids), rewritten before each send so that each
+	// message has a trap OID of its own.
+	arcAt int
 }
 
 // v3Keys holds the localized keys of a v3 sender.
@@ -154,7 +160,7 @@ func encodeV3(p v3Params, k v3Keys, i int) ([]byte, error) {
 // batch is the largest sendmmsg batch: an inform pool holds at least that
 // many messages, so that no buffer is rewritten twice within one batch.
 func buildPool(kind string, community []byte, p v3Params, count, batch int) (*pool, error) {
-	pl := &pool{idAt: -1}
+	pl := &pool{idAt: -1, arcAt: -1}
 	switch kind {
 	case kindV1, kindV2c, kindMix:
 		size := 2 * interfaces
@@ -218,7 +224,7 @@ const oidPlaypen = "1.3.6.1.4.1.8072.9999.9999"
 // netSnmpPlaypen.0.(k+1), so that one source sending n messages in a row
 // makes n device × trap series (the scrape benchmark fills the store so).
 func trapTypesPool(community []byte, n int) *pool {
-	pl := &pool{idAt: -1}
+	pl := &pool{idAt: -1, arcAt: -1}
 	for k := range n {
 		vbs := append([]snmp.Varbind{
 			{OID: oidSysUpTime0, Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(360000)},
@@ -232,4 +238,75 @@ func trapTypesPool(community []byte, n int) *pool {
 // setRequestID rewrites the request-id of an inform from pool p.
 func (p *pool) setRequestID(msg []byte, seq uint64) {
 	binary.BigEndian.PutUint32(msg[p.idAt:], uint32(informIDBase+seq%(0x7f000000)))
+}
+
+// Bounds of --long-oids: the playpen prefix (9 arcs) and the unique last
+// arc at least, and at most the 128 arcs an SNMP OID may have.
+const (
+	minLongOIDArcs = 10
+	maxLongOIDArcs = 128
+)
+
+// longArcBase is the smallest arc that BER encodes in 5 octets; the unique
+// last arc of a --long-oids trap is longArcBase + seq modulo longArcSpan,
+// so every value has the same encoded length and is rewritten in place.
+const (
+	longArcBase = 1 << 28
+	longArcSpan = 1<<32 - longArcBase
+)
+
+// longOID returns the text of a trap OID of n arcs: netSnmpPlaypen, then
+// n-10 arcs of 2^32-1 (the longest an arc may print), then last.
+func longOID(n int, last uint32) string {
+	var b strings.Builder
+	b.WriteString(oidPlaypen)
+	for range n - minLongOIDArcs {
+		b.WriteString(".4294967295")
+	}
+	b.WriteString("." + strconv.FormatUint(uint64(last), 10))
+	return b.String()
+}
+
+// longOIDsPool pre-encodes batch copies of a v2c trap whose trap OID has n
+// arcs, and finds the offset of its last arc: setArc makes the OID of each
+// message sent a new one (a new device x trap series at the exporter).
+func longOIDsPool(community []byte, n, batch int) (*pool, error) {
+	enc := func(last uint32) []byte {
+		vbs := append([]snmp.Varbind{
+			{OID: oidSysUpTime0, Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(360000)},
+			{OID: oidSnmpTrapOID0, Type: snmp.TagObjectIdentifier, Value: snmp.MustParseOID(longOID(n, last))},
+		}, ifVarbinds(1, false)...)
+		return snmp.AppendTrapV2(nil, snmp.V2c, community, snmp.PDUTrapV2, 1, vbs)
+	}
+	pl := &pool{idAt: -1, arcAt: -1}
+	// The last arc is the only 5 octets that differ between two values.
+	a, b := enc(longArcBase), enc(longArcBase+1)
+	for j := range a {
+		if a[j] != b[j] {
+			pl.arcAt = j - 4
+			break
+		}
+	}
+	if len(a) != len(b) || pl.arcAt < 0 {
+		return nil, fmt.Errorf("cannot locate the last arc of a long trap OID")
+	}
+	for range max(batch, 1) {
+		pl.msgs = append(pl.msgs, bytes.Clone(a))
+	}
+	return pl, nil
+}
+
+// setArc rewrites the last trap OID arc of a --long-oids message to
+// longArcBase + seq modulo longArcSpan (5 octets, base 128, high bit set on
+// all but the last).
+func (p *pool) setArc(msg []byte, seq uint64) {
+	v := uint64(longArcBase) + seq%longArcSpan
+	for k := 4; k >= 0; k-- {
+		o := byte(v & 0x7f)
+		if k < 4 {
+			o |= 0x80
+		}
+		msg[p.arcAt+k] = o
+		v >>= 7
+	}
 }

@@ -38,6 +38,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.batch, "batch", 64, "messages per sendmmsg call")
 	fs.StringVar(&c.community, "community", "public", "v1/v2c community")
 	fs.IntVar(&c.trapTypes, "trap-types", 0, "v2c: send this many distinct trap OIDs (netSnmpPlaypen.0.1 up, at most 1024) in turn instead of linkDown/linkUp; with --batch equal to it, every source sends every type")
+	fs.IntVar(&c.longOIDs, "long-oids", 0, "v2c: give every message a trap OID of its own with this many arcs (10 to 128: netSnmpPlaypen, arcs of 2^32-1, then a last arc unique within 4,026,531,840 messages)")
 	fs.StringVar(&c.v3.user, "user", "trapgen", "v3 user name")
 	fs.StringVar(&c.v3.authPass, "auth-pass", "", "v3 SHA authentication password")
 	fs.StringVar(&c.v3.privPass, "priv-pass", "", "v3 AES privacy password")

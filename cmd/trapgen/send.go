@@ -26,6 +26,7 @@ type config struct {
 	batch       int
 	community   string
 	trapTypes   int // v2c: cycle through this many trap OIDs instead of linkDown/linkUp
+	longOIDs    int // v2c: a new trap OID of this many arcs in every message
 	v3          v3Params
 	ackWait     time.Duration // inform: how long to keep reading acks after the last send
 }
@@ -131,6 +132,16 @@ func (c *config) validate() error {
 	if c.trapTypes > 0 && c.kind != kindV2c {
 		return fmt.Errorf("--trap-types needs --kind v2c")
 	}
+	if c.longOIDs != 0 {
+		switch {
+		case c.longOIDs < minLongOIDArcs || c.longOIDs > maxLongOIDArcs:
+			return fmt.Errorf("--long-oids must be 0 or in %d..%d", minLongOIDArcs, maxLongOIDArcs)
+		case c.kind != kindV2c:
+			return fmt.Errorf("--long-oids needs --kind v2c")
+		case c.trapTypes > 0:
+			return fmt.Errorf("--long-oids and --trap-types exclude each other")
+		}
+	}
 	if c.kind == kindV3 && (c.v3.user == "" || c.v3.authPass == "" || c.v3.privPass == "") {
 		return fmt.Errorf("--kind v3 needs --user, --auth-pass and --priv-pass")
 	}
@@ -204,6 +215,11 @@ func run(ctx context.Context, c config) (result, error) {
 	if c.trapTypes > 0 {
 		pl = trapTypesPool([]byte(c.community), c.trapTypes)
 	}
+	if c.longOIDs > 0 {
+		if pl, err = longOIDsPool([]byte(c.community), c.longOIDs, c.batch); err != nil {
+			return result{}, err
+		}
+	}
 
 	// Informs: count whatever comes back; nothing is awaited.
 	var acks atomic.Int64
@@ -266,6 +282,9 @@ func run(ctx context.Context, c config) (result, error) {
 			m := pl.msgs[next]
 			if pl.idAt >= 0 {
 				pl.setRequestID(m, seq)
+			}
+			if pl.arcAt >= 0 {
+				pl.setArc(m, seq)
 			}
 			seq++
 			ms[i].Buffers[0] = m

@@ -287,3 +287,68 @@ func TestTrapTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestLongOIDs checks that --long-oids gives every message sent a trap OID
+// of its own with that many arcs, and is refused out of its bounds or with
+// other kinds and --trap-types.
+func TestLongOIDs(t *testing.T) {
+	pl, err := longOIDsPool([]byte("public"), maxLongOIDArcs, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pl.msgs) != 4 || pl.arcAt < 0 {
+		t.Fatalf("%d messages, last arc at %d", len(pl.msgs), pl.arcAt)
+	}
+	seen := map[string]bool{}
+	for _, seq := range []uint64{0, 1, 127, 128, 1 << 20, longArcSpan - 1, longArcSpan} {
+		m := pl.msgs[seq%4]
+		pl.setArc(m, seq)
+		var msg snmp.Message
+		if err := msg.Decode(m); err != nil {
+			t.Fatalf("seq %d: %v", seq, err)
+		}
+		oid, err := snmp.AppendOID(nil, trapOID(t, &msg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := longOID(maxLongOIDArcs, uint32(longArcBase+seq%longArcSpan))
+		if string(oid) != want {
+			t.Errorf("seq %d: trap OID %s, want %s", seq, oid, want)
+		}
+		if arcs := strings.Count(string(oid), ".") + 1; arcs != maxLongOIDArcs {
+			t.Errorf("seq %d: %d arcs", seq, arcs)
+		}
+		seen[string(oid)] = true
+	}
+	if len(seen) != 6 { // longArcSpan wraps round to 0
+		t.Errorf("%d distinct trap OIDs of 7, want 6", len(seen))
+	}
+
+	// Sent: each message a distinct trap OID.
+	addr, count := listen(t)
+	c := testConfig(addr)
+	c.kind, c.longOIDs, c.count = kindV2c, 12, 300
+	res, err := run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := waitFor(count, 300); res.sent != 300 || got != 300 {
+		t.Errorf("sent %d, received %d; want 300", res.sent, got)
+	}
+
+	base := config{count: 1, duration: time.Second, sources: 1, batch: 1, kind: kindV2c}
+	for _, tc := range []struct {
+		kind     string
+		n, types int
+		ok       bool
+	}{
+		{kindV2c, 128, 0, true}, {kindV2c, 10, 0, true}, {kindV2c, 9, 0, false}, {kindV2c, 129, 0, false},
+		{kindV2c, -1, 0, false}, {kindMix, 128, 0, false}, {kindV2c, 128, 8, false},
+	} {
+		c := base
+		c.kind, c.longOIDs, c.trapTypes = tc.kind, tc.n, tc.types
+		if err := c.validate(); (err == nil) != tc.ok {
+			t.Errorf("--kind %s --long-oids %d --trap-types %d: %v", tc.kind, tc.n, tc.types, err)
+		}
+	}
+}

@@ -203,3 +203,30 @@ func TestScrapeIndexWhileChanging(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// The write timeout is the connection's: a request after a scrape on the
+// same kept-alive connection does not inherit it.
+func TestWriteTimeoutNotInherited(t *testing.T) {
+	store := fillStore(10)
+	h := NewHandler(prometheus.NewRegistry(), store, HandlerOpts{WriteTimeout: 50 * time.Millisecond})
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", h)
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(100 * time.Millisecond) // past the scrape's deadline
+		io.WriteString(w, "fine")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	client := srv.Client() // keeps the connection alive
+	for _, path := range []string{"/metrics", "/slow"} {
+		rsp, err := client.Get(srv.URL + path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		b, err := io.ReadAll(rsp.Body)
+		rsp.Body.Close()
+		if err != nil || rsp.StatusCode != 200 || len(b) == 0 {
+			t.Errorf("%s on the same connection: status %d, %d bytes, %v", path, rsp.StatusCode, len(b), err)
+		}
+	}
+}

@@ -27,9 +27,7 @@ func TestScrapeOnlyReads(t *testing.T) {
 	clk := newClock()
 	store := NewStore(0, time.Hour, clk.Now)
 	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewExporter(store, NewPackets(), nil))
-	h := NewHandler(reg, store, HandlerOpts{})
+	h := exporterHandler(store, HandlerOpts{})
 	scrape(t, h, "", "", "") // index the series
 	clk.Add(2 * time.Hour)
 
@@ -86,9 +84,7 @@ func TestExpiryLoop(t *testing.T) {
 func TestSlowScrapersHoldLittle(t *testing.T) {
 	const series, clients, inFlight = 100000, 300, 40
 	store := fillStore(series)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewExporter(store, NewPackets(), nil))
-	h := NewHandler(reg, store, HandlerOpts{MaxRequestsInFlight: inFlight, WriteTimeout: 2 * time.Second})
+	h := exporterHandler(store, HandlerOpts{MaxRequestsInFlight: inFlight, WriteTimeout: 2 * time.Second})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	get(t, srv.URL) // build the index before measuring
@@ -135,6 +131,40 @@ func TestSlowScrapersHoldLittle(t *testing.T) {
 	}
 }
 
+// exporterHandler is the /metrics handler of store with the Exporter
+// registered, as the exporter serves it.
+func exporterHandler(store *Store, opts HandlerOpts) http.Handler {
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewExporter(store, NewPackets(), nil))
+	return NewHandler(reg, store, opts)
+}
+
+// inBackground calls f(0), f(1), … in n goroutines until the test's
+// cleanup stops them (for tests run with -race beside the code under
+// test); f gets the goroutine's number and the call's.
+func inBackground(t *testing.T, n int, f func(g, i int)) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				f(g, i)
+			}
+		}()
+	}
+	t.Cleanup(func() {
+		close(stop)
+		wg.Wait()
+	})
+}
+
 func heapInuse() uint64 {
 	runtime.GC()
 	var m runtime.MemStats
@@ -159,31 +189,13 @@ func TestScrapeIndexWhileChanging(t *testing.T) {
 	clk := newClock()
 	store := NewStore(300, time.Hour, clk.Now)
 	h := NewHandler(prometheus.NewRegistry(), store, HandlerOpts{})
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+	inBackground(t, 2, func(g, i int) {
+		if g == 0 {
 			store.Observe(netip.Addr{}, fmt.Sprintf("192.0.2.%d", i%400), "t", time.Time{})
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+		} else {
 			store.Expire()
 		}
-	}()
+	})
 	for range 200 {
 		_, body := scrape(t, h, acceptText, "", "")
 		seen := map[string]bool{}
@@ -200,8 +212,6 @@ func TestScrapeIndexWhileChanging(t *testing.T) {
 			seen[labels] = true
 		}
 	}
-	close(stop)
-	wg.Wait()
 }
 
 // The write timeout is the connection's: a request after a scrape on the

@@ -16,6 +16,7 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/loop"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 )
 
@@ -262,16 +263,7 @@ func (sn *snapshotter) run(ctx context.Context) {
 	if sn.interval <= 0 {
 		return
 	}
-	t := time.NewTicker(sn.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			sn.save()
-		}
-	}
+	loop.Every(ctx, sn.interval, func() { sn.save() })
 }
 
 // final saves the last snapshot at shutdown, once the listeners have

@@ -106,6 +106,8 @@ func (h *handler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 
 	if h.opts.WriteTimeout > 0 {
 		// Only the net/http server's writer supports it (not a test's).
+		// The deadline is the connection's; net/http clears it once the
+		// request is finished (TestWriteTimeoutNotInherited).
 		_ = http.NewResponseController(rsp).SetWriteDeadline(time.Now().Add(h.opts.WriteTimeout))
 	}
 	mfs, err := h.gatherer.Gather()

@@ -234,9 +234,7 @@ func TestHandlerAfterExpiry(t *testing.T) {
 	clk := newClock()
 	store := NewStore(0, time.Hour, clk.Now)
 	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewExporter(store, NewPackets(), nil))
-	h := NewHandler(reg, store, HandlerOpts{})
+	h := exporterHandler(store, HandlerOpts{})
 	if _, body := scrape(t, h, "", "", ""); !bytes.Contains(body, []byte(trapsReceivedName+`{device="192.0.2.1"`)) {
 		t.Fatalf("fresh series missing:\n%s", body)
 	}

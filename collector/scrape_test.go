@@ -27,9 +27,7 @@ func TestScrapeOnlyReads(t *testing.T) {
 	clk := newClock()
 	store := NewStore(0, time.Hour, clk.Now)
 	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewExporter(store, NewPackets(), nil))
-	h := NewHandler(reg, store, HandlerOpts{})
+	h := exporterHandler(store, HandlerOpts{})
 	scrape(t, h, "", "", "") // index the series
 	clk.Add(2 * time.Hour)
 
@@ -86,9 +84,7 @@ func TestExpiryLoop(t *testing.T) {
 func TestSlowScrapersHoldLittle(t *testing.T) {
 	const series, clients, inFlight = 100000, 300, 40
 	store := fillStore(series)
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewExporter(store, NewPackets(), nil))
-	h := NewHandler(reg, store, HandlerOpts{MaxRequestsInFlight: inFlight, WriteTimeout: 2 * time.Second})
+	h := exporterHandler(store, HandlerOpts{MaxRequestsInFlight: inFlight, WriteTimeout: 2 * time.Second})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	get(t, srv.URL) // build the index before measuring
@@ -135,6 +131,40 @@ func TestSlowScrapersHoldLittle(t *testing.T) {
 	}
 }
 
+// exporterHandler is the /metrics handler of store with the Exporter
+// registered, as the exporter serves it.
+func exporterHandler(store *Store, opts HandlerOpts) http.Handler {
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(NewExporter(store, NewPackets(), nil))
+	return NewHandler(reg, store, opts)
+}
+
+// inBackground calls f(0), f(1), … in n goroutines until the test's
+// cleanup stops them (for tests run with -race beside the code under
+// test); f gets the goroutine's number and the call's.
+func inBackground(t *testing.T, n int, f func(g, i int)) {
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for g := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				f(g, i)
+			}
+		}()
+	}
+	t.Cleanup(func() {
+		close(stop)
+		wg.Wait()
+	})
+}
+
 func heapInuse() uint64 {
 	runtime.GC()
 	var m runtime.MemStats
@@ -159,31 +189,13 @@ func TestScrapeIndexWhileChanging(t *testing.T) {
 	clk := newClock()
 	store := NewStore(300, time.Hour, clk.Now)
 	h := NewHandler(prometheus.NewRegistry(), store, HandlerOpts{})
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+	inBackground(t, 2, func(g, i int) {
+		if g == 0 {
 			store.Observe(netip.Addr{}, fmt.Sprintf("192.0.2.%d", i%400), "t", time.Time{})
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+		} else {
 			store.Expire()
 		}
-	}()
+	})
 	for range 200 {
 		_, body := scrape(t, h, acceptText, "", "")
 		seen := map[string]bool{}
@@ -200,6 +212,31 @@ func TestScrapeIndexWhileChanging(t *testing.T) {
 			seen[labels] = true
 		}
 	}
-	close(stop)
-	wg.Wait()
+}
+
+// The write timeout is the connection's: a request after a scrape on the
+// same kept-alive connection does not inherit it.
+func TestWriteTimeoutNotInherited(t *testing.T) {
+	store := fillStore(10)
+	h := NewHandler(prometheus.NewRegistry(), store, HandlerOpts{WriteTimeout: 50 * time.Millisecond})
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", h)
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, _ *http.Request) {
+		time.Sleep(100 * time.Millisecond) // past the scrape's deadline
+		io.WriteString(w, "fine")
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	client := srv.Client() // keeps the connection alive
+	for _, path := range []string{"/metrics", "/slow"} {
+		rsp, err := client.Get(srv.URL + path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		b, err := io.ReadAll(rsp.Body)
+		rsp.Body.Close()
+		if err != nil || rsp.StatusCode != 200 || len(b) == 0 {
+			t.Errorf("%s on the same connection: status %d, %d bytes, %v", path, rsp.StatusCode, len(b), err)
+		}
+	}
 }

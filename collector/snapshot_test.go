@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -420,23 +419,10 @@ func TestSnapshotWhileObserving(t *testing.T) {
 	s := NewStore(1000, 0, nil)
 	s.SetFamilies([]*Family{ifUp()})
 	up := s.Family("snmptrap_interface_up")
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for g := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				s.Observe(srcA, fmt.Sprintf("d%d", i%50), fmt.Sprintf("T%d", g), time.Time{})
-				s.Update(up, OpSet, srcA, fmt.Sprintf("d%d", i%50), []string{fmt.Sprint(g)}, float64(i%2), time.Time{}, up.TTL)
-			}
-		}()
-	}
+	inBackground(t, 4, func(g, i int) {
+		s.Observe(srcA, fmt.Sprintf("d%d", i%50), fmt.Sprintf("T%d", g), time.Time{})
+		s.Update(up, OpSet, srcA, fmt.Sprintf("d%d", i%50), []string{fmt.Sprint(g)}, float64(i%2), time.Time{}, up.TTL)
+	})
 	var buf []byte
 	for range 50 {
 		buf, _ = s.EncodeSnapshot(buf[:0])
@@ -444,8 +430,6 @@ func TestSnapshotWhileObserving(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	close(stop)
-	wg.Wait()
 }
 
 // benchStore has n trap series on n/4 devices and n/100 interface states.

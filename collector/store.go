@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/loop"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/ratelimit"
 )
 
@@ -356,16 +357,7 @@ func (s *Store) Expire() int {
 // loop, as mtail's GC loop: a scrape only reads). The TTLs are measured on
 // the store's clock.
 func (s *Store) ExpireEvery(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			s.Expire()
-		}
-	}
+	loop.Every(ctx, interval, func() { s.Expire() })
 }
 
 // Sample is one series as read by Snapshot.

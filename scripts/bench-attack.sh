@@ -15,12 +15,13 @@
 #      snapshot size, idle CPU over 30 s.
 #   E  reload with 10,000 SNMPv3 users (authPriv SHA256/AES): start-up time,
 #      3 reloads of the unchanged file, 20 concurrent reloads.
-#   F  flood totals: 1,000,000 v2c flat out from 16 sources; accepted +
+#   F  flood totals: 1,000,000 v2c flat out from 16 sources, with the default
+#      receive buffer and the system default one; accepted +
 #      kernel drops must equal sent.
 # Each exporter runs alone with a fresh --storage.path, pinned to CPU 1 (so
 # GOMAXPROCS is 1) with one UDP socket; trapgen, curl and the slow clients
 # run on CPU 0. A's 20 scrape loops run on either CPU, and A also runs each
-# binary on both CPUs (layout shared). Scenarios repeated over ROUNDS
+# binary on both CPUs (layouts shared and shared-nice). Scenarios repeated over ROUNDS
 # alternate old/new, new/old. As scripts/bench.sh, everything runs in a new
 # network namespace with only loopback up (unshare -n): traffic goes to
 # 127.0.0.1 only. Whole run: about 13 minutes.
@@ -31,7 +32,8 @@
 # is measured alone. The NEW binary alone is given --web.write-timeout=10s
 # (B); every other flag is the same for both.
 # Env: SCENARIOS (default "A B C D E F"), ROUNDS (A and F, default 2),
-#      A_LAYOUTS (default "pinned shared": the exporter on CPU 1, or on both),
+#      A_LAYOUTS (default "pinned shared shared-nice": the exporter on CPU 1, or
+#      on both; the curl loops at nice 0, or 19),
 #      E_CAP (seconds a reload request may take, default 60).
 set -euo pipefail
 if [ -z "${SNMPTRAP_BENCH_NETNS:-}" ]; then
@@ -49,7 +51,7 @@ ip link set lo up
 SCENARIOS=${SCENARIOS:-"A B C D E F"}
 ROUNDS=${ROUNDS:-2}
 E_CAP=${E_CAP:-60}
-A_LAYOUTS=${A_LAYOUTS:-"pinned shared"}
+A_LAYOUTS=${A_LAYOUTS:-"pinned shared shared-nice"}
 B_CPUS=${B_CPUS:-1}
 PORT=10162
 WEBPORT=19412
@@ -150,17 +152,19 @@ scenario_A() {
   local devices=2500 types=8 secs=10 rate=50000
   echo "## A. Scrape starvation: $((devices * types)) series, v2c at $rate/s for $secs s from 16 sources, 0 or 20 scrape loops"
   echo
-  echo "Scrape loops: curl -s -o /dev/null /metrics back to back (uncompressed), on either CPU, not niced; trapgen on CPU 0."
+  echo "Scrape loops: curl -s -o /dev/null /metrics back to back (uncompressed), on either CPU; trapgen on CPU 0."
   echo "Layout pinned: the exporter on CPU 1 (GOMAXPROCS 1), 1 UDP socket. Layout shared: the exporter on both CPUs"
-  echo "(GOMAXPROCS 2), 2 UDP sockets (its default there)."
+  echo "(GOMAXPROCS 2), 2 UDP sockets (its default there). Layout shared-nice: as shared, the curl loops at nice 19,"
+  echo "so that they take only CPU time the exporter leaves."
   echo
   echo "| layout | binary | round | scrapers | sent | accepted | accepted % | kernel drops | drops % | scrapes done | 503s | load avg |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
-  local layout cpus sockets
+  local layout cpus sockets nice
   for layout in $A_LAYOUTS; do
     case $layout in
-      pinned) cpus=1 sockets=1 ;;
-      shared) cpus=0,1 sockets=2 ;;
+      pinned) cpus=1 sockets=1 nice=0 ;;
+      shared) cpus=0,1 sockets=2 nice=0 ;;
+      shared-nice) cpus=0,1 sockets=2 nice=19 ;;
       *) echo "unknown layout $layout" >&2; exit 1 ;;
     esac
     for round in $(seq "$ROUNDS"); do
@@ -176,7 +180,7 @@ scenario_A() {
             touch "$tmp/scraping"
             for _ in $(seq $scrapers); do
               # shellcheck disable=SC2016 # expanded by the inner bash
-              bash -c 'while [ -e "$1/scraping" ]; do
+              nice -n "$nice" bash -c 'while [ -e "$1/scraping" ]; do
                   curl -s -m 30 -o /dev/null -w "%{http_code}\n" "$2/metrics" >>"$1/codes" || true
                 done' loop "$tmp" "$WEB" & loops+=("$!"); pids+=("$!")
             done
@@ -408,28 +412,39 @@ scenario_E() {
 
 # --- F: flood totals ------------------------------------------------------------
 scenario_F() {
-  local n=1000000
+  local n=1000000 buf
   echo "## F. Flood totals: $n v2c flat out from 16 sources to one UDP listener (one socket)"
   echo
-  echo "| binary | round | sent | sent rate /s | accepted | accepted % | kernel drops | accepted + drops - sent | other packet results | load avg |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
-  for round in $(seq "$ROUNDS"); do
-    for name in $(order "$round"); do
-      log "F round $round $name"
-      start "$name"
-      local line sent acc kd other
-      line=$(taskset -c 0 "$tmp/trapgen" --target 127.0.0.1:$PORT --kind v2c --sources 16 --count $n --duration 60s)
-      sleep 2
-      scrape "$tmp/f.metrics"
-      sent=$(field sent <<<"$line")
-      acc=$(sum "$tmp/f.metrics" '^snmptrap_packets_total\{.*result="accepted"')
-      kd=$(sum "$tmp/f.metrics" '^snmptrap_receive_drops_total\{.*stage="kernel"')
-      other=$(awk '/^snmptrap_packets_total/ && !/result="accepted"/ {s += $NF} END {printf "%d", s}' "$tmp/f.metrics")
-      printf '| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$round" "$sent" "$(field rate_per_s <<<"$line")" \
-        "$acc" "$(awk -v a="$acc" -v s="$sent" 'BEGIN {printf "%.2f", 100 * a / s}')" "$kd" $((acc + kd - sent)) "$other" "$(loadavg)"
-      stop
+  echo "--trap.receive-buffer-size: the default 4MiB, and 0 (the system default) so that the kernel drops some;"
+  echo "granted: snmptrap_receive_buffer_bytes."
+  echo
+  echo "| buffer | granted | binary | round | sent | sent rate /s | accepted | accepted % | kernel drops | accepted + drops - sent | other packet results | load avg |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for buf in 4MiB 0; do
+    for round in $(seq "$ROUNDS"); do
+      for name in $(order "$round"); do
+        log "F buffer $buf round $round $name"
+        start "$name" --trap.receive-buffer-size=$buf
+        local line sent acc kd other
+        line=$(taskset -c 0 "$tmp/trapgen" --target 127.0.0.1:$PORT --kind v2c --sources 16 --count $n --duration 60s)
+        sleep 2
+        scrape "$tmp/f.metrics"
+        sent=$(field sent <<<"$line")
+        acc=$(sum "$tmp/f.metrics" '^snmptrap_packets_total\{.*result="accepted"')
+        kd=$(sum "$tmp/f.metrics" '^snmptrap_receive_drops_total\{.*stage="kernel"')
+        other=$(awk '/^snmptrap_packets_total/ && !/result="accepted"/ {s += $NF} END {printf "%d", s}' "$tmp/f.metrics")
+        echo "$buf $name $sent $acc $kd" >>"$tmp/F.rows"
+        printf '| %s | %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$buf" "$(sum "$tmp/f.metrics" '^snmptrap_receive_buffer_bytes')" "$name" "$round" "$sent" "$(field rate_per_s <<<"$line")" \
+          "$acc" "$(awk -v a="$acc" -v s="$sent" 'BEGIN {printf "%.2f", 100 * a / s}')" "$kd" $((acc + kd - sent)) "$other" "$(loadavg)"
+        stop
+      done
     done
   done
+  echo
+  awk '{ s[$1, $2] += $3; a[$1, $2] += $4; bufs[$1] = 1 } END {
+    for (b in bufs) if (s[b, "old"] > 0)
+      printf "Buffer %s, summed over the rounds: accepted %% old %.2f, new %.2f; new/old %.3f\n", b,
+        100 * a[b, "old"] / s[b, "old"], 100 * a[b, "new"] / s[b, "new"], (a[b, "new"] / s[b, "new"]) / (a[b, "old"] / s[b, "old"]) }' "$tmp/F.rows"
   echo
 }
 

@@ -10,11 +10,12 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/usm"
 )
@@ -310,9 +311,14 @@ func (c *Config) validate() error {
 	return c.validateRules()
 }
 
+// MaxFileSize is the largest configuration file Load reads.
+const MaxFileSize = 64 << 20
+
 // Load reads and parses the file at path.
 func Load(path string) (*Config, error) {
-	b, err := os.ReadFile(path)
+	// A regular file only (a FIFO would block the start), and not one of
+	// gigabytes: 10,000 users take about 2 MB.
+	b, err := atomicfile.ReadRegularFollow(path, MaxFileSize)
 	if err != nil {
 		return nil, err
 	}

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestLoadGood(t *testing.T) {
@@ -134,5 +137,36 @@ func TestTypeErrorHidesValue(t *testing.T) {
 				t.Errorf("%q: error %q shows %q", secret, err, part)
 			}
 		}
+	}
+}
+
+// Load reads only a regular file (a symbolic link to one is fine): a FIFO
+// at the configuration's path blocked the start for ever.
+func TestLoadRegularFileOnly(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yml")
+	if err := os.WriteFile(good, []byte("auth:\n  communities: [public]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link.yml")
+	if err := os.Symlink(good, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(link); err != nil {
+		t.Errorf("a symlink to a regular file: %v", err)
+	}
+	fifo := filepath.Join(dir, "fifo.yml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Load(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("a FIFO: %v, want not a regular file", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Load of a FIFO blocked")
 	}
 }

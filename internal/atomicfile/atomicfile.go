@@ -43,7 +43,19 @@ var ErrTooLarge = errors.New("file too large")
 // ErrNotRegular and ErrTooLarge as they treat a corrupt file; the file may
 // be renamed aside (os.Rename moves a symbolic link or a FIFO itself).
 func ReadRegular(path string, max int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	return readRegular(path, max, syscall.O_NOFOLLOW)
+}
+
+// ReadRegularFollow is ReadRegular for a file an operator names, such as
+// the configuration file: a symbolic link is followed (Kubernetes mounts a
+// ConfigMap's files as links), and what it leads to must be a regular file
+// of at most max bytes. A FIFO there would otherwise block the start.
+func ReadRegularFollow(path string, max int64) ([]byte, error) {
+	return readRegular(path, max, 0)
+}
+
+func readRegular(path string, max int64, flags int) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|flags|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
 	if err != nil {
 		// A symbolic link fails with ELOOP, a socket with ENXIO: say what
 		// is there instead.

@@ -33,6 +33,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
@@ -197,13 +198,13 @@ func run(args []string) int {
 		return 1
 	}
 
-	store := collector.NewStore(*maxSeries, time.Duration(seriesTTL), nil)
-	store.SetLimits(collector.Limits{PerDevice: *maxPerDevice, NewPerSourcePerMinute: *newPerSource, MaxLabelBytes: int(*maxBytes)})
+	store := metrics.NewStore(*maxSeries, time.Duration(seriesTTL), nil)
+	store.SetLimits(metrics.Limits{PerDevice: *maxPerDevice, NewPerSourcePerMinute: *newPerSource, MaxLabelBytes: int(*maxBytes)})
 	if err := store.SetFamilies(ld.rules.Families()); err != nil {
 		level.Error(logger).Log("msg", "cannot set up the rules' metrics", "err", err)
 		return 1
 	}
-	packets := collector.NewPackets()
+	packets := metrics.NewPackets()
 	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: *logLevel == "debug", Security: ld.sec, Engine: eng, Names: names,
 		Inventory: ld.inv, Rules: ld.rules})
 	cm.proc, cm.mibs, cm.store = proc, mm, store

@@ -10,6 +10,7 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 )
 
 // ownMetrics are the parts whose collectors make the exporter's own
@@ -17,10 +18,10 @@ import (
 // names they describe are the ones no rule may define (reservedMetrics):
 // one list for both, so that a metric added here is reserved at once.
 type ownMetrics struct {
-	store        *collector.Store
-	packets      *collector.Packets
+	store        *metrics.Store
+	packets      *metrics.Packets
 	listeners    func() []collector.ListenerStats
-	deviceInfo   func(seen []string) []collector.DeviceInfo
+	deviceInfo   func(seen []string) []metrics.DeviceInfo
 	engine       *engine.Engine
 	engineErrors *prometheus.CounterVec
 	cm           *configManager
@@ -96,10 +97,10 @@ func reservedMetrics() func(string) bool {
 
 // placeholderOwnMetrics are parts with no data, for their descriptions.
 func placeholderOwnMetrics() ownMetrics {
-	store := collector.NewStore(0, 0, nil)
+	store := metrics.NewStore(0, 0, nil)
 	return ownMetrics{
 		store:        store,
-		packets:      collector.NewPackets(),
+		packets:      metrics.NewPackets(),
 		engine:       &engine.Engine{},
 		engineErrors: newEngineErrors(),
 		cm:           newConfigManager("", nil, nil),

@@ -11,16 +11,17 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 )
 
 // populated is the exporter's registry as run() builds it, with data in
 // every family: a listener with stats and packet counts, a trap series,
 // the inventory's device info.
-func populated(t *testing.T) (ownMetrics, *collector.Store) {
+func populated(t *testing.T) (ownMetrics, *metrics.Store) {
 	t.Helper()
-	store := collector.NewStore(0, 0, nil)
-	packets := collector.NewPackets()
-	packets.Listener("udp://:162").Inc(collector.VersionV2c, collector.ResultAccepted)
+	store := metrics.NewStore(0, 0, nil)
+	packets := metrics.NewPackets()
+	packets.Listener("udp://:162").Inc(metrics.VersionV2c, metrics.ResultAccepted)
 	store.Observe(netip.MustParseAddr("192.0.2.1"), "sw1", "IF-MIB::linkDown", time.Time{})
 	logger := log.NewNopLogger()
 	own := ownMetrics{
@@ -32,8 +33,8 @@ func populated(t *testing.T) (ownMetrics, *collector.Store) {
 				{Listener: "tcp://:412", Transport: "tcp", ConnectionsOpen: 1, ConnectionsClosed: map[string]uint64{"eof": 1}},
 			}
 		},
-		deviceInfo: func([]string) []collector.DeviceInfo {
-			return []collector.DeviceInfo{{Device: "sw1", Labels: map[string]string{"site": "lab"}}}
+		deviceInfo: func([]string) []metrics.DeviceInfo {
+			return []metrics.DeviceInfo{{Device: "sw1", Labels: map[string]string{"site": "lab"}}}
 		},
 		engine:       &engine.Engine{ID: []byte{0x80, 0, 0, 0, 1}},
 		engineErrors: newEngineErrors(),

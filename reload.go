@@ -12,8 +12,8 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
@@ -25,7 +25,7 @@ import (
 type configManager struct {
 	path   string
 	proc   *pipeline.Processor
-	store  *collector.Store
+	store  *metrics.Store
 	mibs   *mibManager
 	logger log.Logger
 	// table is the MIB table in use, which rules are checked against.

@@ -14,9 +14,9 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/loop"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 )
 
@@ -27,7 +27,7 @@ import (
 // failed save is counted, logged when the state changes, and tried again
 // at the next interval.
 type snapshotter struct {
-	store *collector.Store
+	store *metrics.Store
 	// replay is the SNMPv3 replay memory, saved beside the snapshot in
 	// --storage.path/replay.jsonl; nil: none.
 	replay     replayMemory
@@ -47,15 +47,15 @@ type snapshotter struct {
 
 	// load reads and restores the snapshot file (the store's LoadSnapshot;
 	// tests put a slow one in); encode is the store's EncodeSnapshot.
-	load   func(path string) (collector.RestoreResult, error)
-	encode func(dst []byte) ([]byte, collector.SnapshotInfo)
-	// maxSize is the largest snapshot written: collector.MaxSnapshotSize,
+	load   func(path string) (metrics.RestoreResult, error)
+	encode func(dst []byte) ([]byte, metrics.SnapshotInfo)
+	// maxSize is the largest snapshot written: metrics.MaxSnapshotSize,
 	// the most LoadSnapshot reads.
 	maxSize int64
 
 	mu      sync.Mutex // one save at a time
 	buf     []byte
-	saved   collector.SnapshotInfo
+	saved   metrics.SnapshotInfo
 	savedAt fileStamp // the file as this process last wrote it
 	// replaySaved is the ReplayChanges of the replay file last written,
 	// replayAt that file as written.
@@ -71,7 +71,7 @@ type snapshotter struct {
 // process or restored at start: what a restart would bring back.
 type goodSnapshot struct {
 	at    time.Time // zero: none
-	count uint64    // its collector.SnapshotInfo.Count
+	count uint64    // its metrics.SnapshotInfo.Count
 }
 
 // fileStamp tells whether the file is still the one last written.
@@ -92,18 +92,18 @@ type replayMemory interface {
 // about 150 bytes) it is about 14 MB.
 const maxReplayFile = 64 << 20
 
-func newSnapshotter(store *collector.Store, replay replayMemory, dir string, interval time.Duration, logger log.Logger) *snapshotter {
+func newSnapshotter(store *metrics.Store, replay replayMemory, dir string, interval time.Duration, logger log.Logger) *snapshotter {
 	return &snapshotter{
 		store:      store,
 		replay:     replay,
 		replayPath: filepath.Join(dir, pipeline.ReplayFileName),
-		path:       filepath.Join(dir, collector.SnapshotFileName),
+		path:       filepath.Join(dir, metrics.SnapshotFileName),
 		interval:   interval,
 		logger:     logger,
 		now:        time.Now,
 		load:       store.LoadSnapshot,
 		encode:     store.EncodeSnapshot,
-		maxSize:    collector.MaxSnapshotSize,
+		maxSize:    metrics.MaxSnapshotSize,
 		done:       make(chan struct{}),
 		snapshots: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "snmptrap_storage_snapshots_total",
@@ -157,7 +157,7 @@ func (sn *snapshotter) restore(ctx context.Context) error {
 	sn.started = begin
 	level.Debug(sn.logger).Log("msg", "restoring the series store", "file", sn.path)
 	type loaded struct {
-		res collector.RestoreResult
+		res metrics.RestoreResult
 		err error
 	}
 	done := make(chan loaded, 1)
@@ -165,7 +165,7 @@ func (sn *snapshotter) restore(ctx context.Context) error {
 		res, err := sn.load(sn.path)
 		done <- loaded{res, err}
 	}()
-	var res collector.RestoreResult
+	var res metrics.RestoreResult
 	var err error
 	select {
 	case l := <-done:
@@ -329,7 +329,7 @@ func (sn *snapshotter) save() error {
 // encoded before the replay memory and the replay memory written before
 // the snapshot, so the replay file remembers at least every v3 message the
 // snapshot counts, whichever write a crash interrupts.
-func (sn *snapshotter) write() (collector.SnapshotInfo, error) {
+func (sn *snapshotter) write() (metrics.SnapshotInfo, error) {
 	begin := sn.now()
 	info := sn.saved
 	encoded := false
@@ -351,7 +351,7 @@ func (sn *snapshotter) write() (collector.SnapshotInfo, error) {
 	}
 	if err != nil {
 		sn.failures.Inc()
-		sn.saved = collector.SnapshotInfo{}
+		sn.saved = metrics.SnapshotInfo{}
 		sn.store.MarkChanged() // encode it again next time
 		return info, err
 	}

@@ -16,14 +16,14 @@ import (
 	"github.com/go-kit/log"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 )
 
-func testSnapshotter(t *testing.T, dir string) (*snapshotter, *collector.Store, *bytes.Buffer) {
+func testSnapshotter(t *testing.T, dir string) (*snapshotter, *metrics.Store, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
-	store := collector.NewStore(0, 0, nil)
+	store := metrics.NewStore(0, 0, nil)
 	sn := newSnapshotter(store, nil, dir, time.Hour, log.NewLogfmtLogger(&logs))
 	sn.now = func() time.Time { return time.Unix(1_700_000_000, 0) }
 	return sn, store, &logs
@@ -147,10 +147,10 @@ func TestSnapshotterRestoreCancelled(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	started := make(chan struct{})
-	sn.load = func(string) (collector.RestoreResult, error) {
+	sn.load = func(string) (metrics.RestoreResult, error) {
 		close(started)
 		<-release // a snapshot that takes for ever
-		return collector.RestoreResult{}, nil
+		return metrics.RestoreResult{}, nil
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -173,7 +173,7 @@ func TestSnapshotterRestoreCancelled(t *testing.T) {
 	}
 }
 
-// A snapshot larger than a restore reads (collector.MaxSnapshotSize) is
+// A snapshot larger than a restore reads (metrics.MaxSnapshotSize) is
 // not written: it would be refused at the next start and the counts lost
 // then, silently until that moment. The last good file stays.
 func TestSnapshotterRefusesOversizedSnapshot(t *testing.T) {
@@ -318,7 +318,7 @@ func TestSnapshotterRunAndFinal(t *testing.T) {
 	cancel()
 	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
 	sn.final()
-	r := collector.NewStore(0, 0, nil)
+	r := metrics.NewStore(0, 0, nil)
 	if _, err := r.LoadSnapshot(sn.path); err != nil || r.Snapshot()[0].Count != 2 {
 		t.Errorf("final snapshot: %v %+v", err, r.Snapshot())
 	}
@@ -329,7 +329,7 @@ func TestSnapshotterRunAndFinal(t *testing.T) {
 func TestSnapshotterSkipsUnchangedStore(t *testing.T) {
 	sn, store, _ := testSnapshotter(t, t.TempDir())
 	encodes := 0
-	sn.encode = func(dst []byte) ([]byte, collector.SnapshotInfo) {
+	sn.encode = func(dst []byte) ([]byte, metrics.SnapshotInfo) {
 		encodes++
 		return store.EncodeSnapshot(dst)
 	}
@@ -349,7 +349,7 @@ func TestSnapshotterSkipsUnchangedStore(t *testing.T) {
 	if encodes != 3 {
 		t.Errorf("%d encodings, want 3 (a change, a deleted file)", encodes)
 	}
-	r := collector.NewStore(0, 0, nil)
+	r := metrics.NewStore(0, 0, nil)
 	if _, err := r.LoadSnapshot(sn.path); err != nil || r.Snapshot()[0].Count != 2 {
 		t.Errorf("snapshot after the skips: %v %+v", err, r.Snapshot())
 	}
@@ -386,7 +386,7 @@ func TestSnapshotterReplayMemory(t *testing.T) {
 	sn, store, logs := testSnapshotter(t, dir)
 	replay := &fakeReplay{changes: 1, state: "state-1", events: &events}
 	sn.replay = replay
-	sn.encode = func(dst []byte) ([]byte, collector.SnapshotInfo) {
+	sn.encode = func(dst []byte) ([]byte, metrics.SnapshotInfo) {
 		events = append(events, "encode store")
 		return store.EncodeSnapshot(dst)
 	}

@@ -5,16 +5,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"runtime"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 )
 
 // fillStore adds n device × trap series with realistic label values.
-func fillStore(n int) *Store {
-	s := NewStore(0, 0, nil)
+func fillStore(n int) *metrics.Store {
+	s := metrics.NewStore(0, 0, nil)
 	for i := range n {
 		s.Observe(netip.Addr{}, fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), "IF-MIB::linkDown", time.Time{})
 	}
@@ -40,7 +41,7 @@ func BenchmarkScrape100kSeries(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			reg := prometheus.NewRegistry()
-			reg.MustRegister(NewExporter(store, NewPackets(), nil))
+			reg.MustRegister(NewExporter(store, metrics.NewPackets(), nil))
 			var h http.Handler
 			if bc.baseline {
 				h = baselineHandler(reg, store)
@@ -78,28 +79,3 @@ type countingWriter struct {
 func (w *countingWriter) Header() http.Header         { return w.header }
 func (w *countingWriter) WriteHeader(code int)        { w.code = code }
 func (w *countingWriter) Write(p []byte) (int, error) { w.n += len(p); return len(p), nil }
-
-// TestHeapPerSeries reports the heap an idle series costs beyond its label
-// strings (the figure issue 6 asks for), and bounds it.
-func TestHeapPerSeries(t *testing.T) {
-	if testing.Short() || raceEnabled {
-		t.Skip("memory measurement")
-	}
-	const n = 100000
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	s := fillStore(n)
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	labels := 0
-	for _, x := range s.Snapshot() {
-		labels += len(x.Device) // the trap label is one shared constant
-	}
-	perSeries := (float64(after.HeapAlloc-before.HeapAlloc) - float64(labels)) / n
-	t.Logf("heap per series beyond its labels' bytes: %.0f B (%d series, %d label bytes)", perSeries, n, labels)
-	if perSeries > 150 {
-		t.Errorf("%.0f bytes of heap per series, target 150", perSeries)
-	}
-	runtime.KeepAlive(s)
-}

@@ -2,6 +2,8 @@ package collector
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 )
 
 const namespace = "snmptrap"
@@ -42,8 +44,8 @@ type ListenerStats struct {
 // snmptrap_trap_last_received_timestamp_seconds) are written by the handler
 // of NewHandler, not collected here.
 type Exporter struct {
-	store     *Store
-	packets   *Packets
+	store     *metrics.Store
+	packets   *metrics.Packets
 	listeners func() []ListenerStats
 
 	packetsTotal  *prometheus.Desc
@@ -66,7 +68,7 @@ type Exporter struct {
 
 // NewExporter returns a collector over store and packets; listeners, if not
 // nil, is called at every scrape for the listeners' own statistics.
-func NewExporter(store *Store, packets *Packets, listeners func() []ListenerStats) *Exporter {
+func NewExporter(store *metrics.Store, packets *metrics.Packets, listeners func() []ListenerStats) *Exporter {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
 	}
@@ -110,16 +112,16 @@ func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(e.seriesCount, prometheus.GaugeValue, float64(e.store.Len()))
 	ch <- prometheus.MustNewConstMetric(e.seriesLimit, prometheus.GaugeValue, float64(e.store.Limit()))
-	used, limit := e.store.labelBytesNow()
+	used, limit := e.store.LabelBytes(), e.store.LabelBytesLimit()
 	ch <- prometheus.MustNewConstMetric(e.labelBytes, prometheus.GaugeValue, float64(used))
 	ch <- prometheus.MustNewConstMetric(e.labelBytesMax, prometheus.GaugeValue, float64(limit))
 	dropped := e.store.Dropped()
-	for _, r := range []string{DropReasonLimit, DropReasonDeviceLimit, DropReasonSourceRate, DropReasonBytesLimit, DropReasonExpired, DropReasonRuleRemoved} {
+	for _, r := range []string{metrics.DropReasonLimit, metrics.DropReasonDeviceLimit, metrics.DropReasonSourceRate, metrics.DropReasonBytesLimit, metrics.DropReasonExpired, metrics.DropReasonRuleRemoved} {
 		ch <- prometheus.MustNewConstMetric(e.seriesDropped, prometheus.CounterValue, float64(dropped[r]), r)
 	}
 
 	ch <- prometheus.MustNewConstMetric(e.untranslated, prometheus.CounterValue, float64(e.packets.UntranslatedCount()))
-	for _, l := range e.packets.all() {
+	for _, l := range e.packets.All() {
 		e.collectPackets(ch, l)
 	}
 	if e.listeners == nil {
@@ -145,19 +147,15 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-func (e *Exporter) collectPackets(ch chan<- prometheus.Metric, l *ListenerCounters) {
-	ch <- prometheus.MustNewConstMetric(e.rateLimited, prometheus.CounterValue, float64(l.rateLimited.Load()), l.listener)
-	var shown [numVersions][numResults]bool
-	for _, p := range always {
-		shown[p.v][p.r] = true
-	}
-	for v := Version(0); v < numVersions; v++ {
-		for r := Result(0); r < numResults; r++ {
+func (e *Exporter) collectPackets(ch chan<- prometheus.Metric, l *metrics.ListenerCounters) {
+	ch <- prometheus.MustNewConstMetric(e.rateLimited, prometheus.CounterValue, float64(l.RateLimitedCount()), l.Name())
+	for v := metrics.Version(0); v < metrics.NumVersions; v++ {
+		for r := metrics.Result(0); r < metrics.NumResults; r++ {
 			n := l.Get(v, r)
-			if n == 0 && !shown[v][r] {
+			if n == 0 && !metrics.Always(v, r) {
 				continue
 			}
-			ch <- prometheus.MustNewConstMetric(e.packetsTotal, prometheus.CounterValue, float64(n), l.listener, v.String(), r.String())
+			ch <- prometheus.MustNewConstMetric(e.packetsTotal, prometheus.CounterValue, float64(n), l.Name(), v.String(), r.String())
 		}
 	}
 }

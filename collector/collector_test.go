@@ -11,26 +11,29 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 func TestExporterGolden(t *testing.T) {
-	clk := newClock()
-	store := NewStore(2, 24*time.Hour, clk.Now)
+	clk := testfixtures.NewClock()
+	store := metrics.NewStore(2, 24*time.Hour, clk.Now)
 	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
 	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
 	store.Observe(netip.Addr{}, "192.0.2.2", "1.3.6.1.4.1.45.1.6.2.4.0.4", time.Time{})
 	store.Observe(netip.Addr{}, "192.0.2.3", "IF-MIB::linkUp", time.Time{}) // overflows
 
-	packets := NewPackets()
+	packets := metrics.NewPackets()
 	udp := packets.Listener("udp://:162")
 	for range 4 {
-		udp.Inc(VersionV2c, ResultAccepted)
+		udp.Inc(metrics.VersionV2c, metrics.ResultAccepted)
 	}
-	udp.Inc(VersionUnknown, ResultNotSNMP)
-	udp.Inc(VersionV3, ResultUnsupported)
-	packets.Listener("tcp://:412").Inc(VersionV1, ResultAccepted)
+	udp.Inc(metrics.VersionUnknown, metrics.ResultNotSNMP)
+	udp.Inc(metrics.VersionV3, metrics.ResultUnsupported)
+	packets.Listener("tcp://:412").Inc(metrics.VersionV1, metrics.ResultAccepted)
 
 	listeners := func() []ListenerStats {
 		return []ListenerStats{

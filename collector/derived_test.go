@@ -8,6 +8,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 )
 
 var (
@@ -15,35 +17,25 @@ var (
 	srcB = netip.MustParseAddr("192.0.2.2")
 )
 
-func ifUp() *Family {
-	return &Family{Name: "snmptrap_interface_up", Help: "Interface state.", Type: Gauge, Labels: []string{"ifIndex"}, KeyLabels: 1}
-}
-
-func ifInfo() *Family {
-	return &Family{Name: "snmptrap_interface_info", Help: "Interface names.", Type: Gauge, Labels: []string{"ifIndex", "ifDescr"}, KeyLabels: 1}
-}
-
-func restarts() *Family {
-	return &Family{Name: "snmptrap_device_restarts_total", Help: "Restarts.", Type: Counter, TTL: TTLSeries}
-}
-
 func TestDerivedSetAddAndAttributes(t *testing.T) {
-	s := NewStore(0, 0, nil)
-	up, info, rs := ifUp(), ifInfo(), restarts()
-	if err := s.SetFamilies([]*Family{up, info, rs}); err != nil {
+	s := metrics.NewStore(0, 0, nil)
+	up := &metrics.Family{Name: "snmptrap_interface_up", Help: "Interface state.", Type: metrics.Gauge, Labels: []string{"ifIndex"}, KeyLabels: 1}
+	info := &metrics.Family{Name: "snmptrap_interface_info", Help: "Interface names.", Type: metrics.Gauge, Labels: []string{"ifIndex", "ifDescr"}, KeyLabels: 1}
+	rs := &metrics.Family{Name: "snmptrap_device_restarts_total", Help: "Restarts.", Type: metrics.Counter, TTL: metrics.TTLSeries}
+	if err := s.SetFamilies([]*metrics.Family{up, info, rs}); err != nil {
 		t.Fatal(err)
 	}
-	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 0, time.Time{}, up.TTL)
-	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, up.TTL)
-	s.Update(up, OpSet, srcA, "sw1", []string{"4"}, 0, time.Time{}, up.TTL)
-	s.Update(info, OpSet, srcA, "sw1", []string{"3", "Gi1/0/3"}, 1, time.Time{}, info.TTL)
-	s.Update(info, OpSet, srcA, "sw1", []string{"3", "uplink"}, 1, time.Time{}, info.TTL) // renamed: replaces
-	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
-	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
+	s.Update(up, metrics.OpSet, srcA, "sw1", []string{"3"}, 0, time.Time{}, up.TTL)
+	s.Update(up, metrics.OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, up.TTL)
+	s.Update(up, metrics.OpSet, srcA, "sw1", []string{"4"}, 0, time.Time{}, up.TTL)
+	s.Update(info, metrics.OpSet, srcA, "sw1", []string{"3", "Gi1/0/3"}, 1, time.Time{}, info.TTL)
+	s.Update(info, metrics.OpSet, srcA, "sw1", []string{"3", "uplink"}, 1, time.Time{}, info.TTL) // renamed: replaces
+	s.Update(rs, metrics.OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
+	s.Update(rs, metrics.OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewDerivedCollector(s, func(seen []string) []DeviceInfo {
-		return []DeviceInfo{{Device: "sw1", Labels: map[string]string{"site": "lab"}}, {Device: "sw2", Labels: map[string]string{"role": "core"}}}
+	reg.MustRegister(NewDerivedCollector(s, func(seen []string) []metrics.DeviceInfo {
+		return []metrics.DeviceInfo{{Device: "sw1", Labels: map[string]string{"site": "lab"}}, {Device: "sw2", Labels: map[string]string{"role": "core"}}}
 	}))
 	want := `
 # HELP snmptrap_device_info Inventory labels of a device (the devices section of the configuration), for joins; always 1.
@@ -72,140 +64,3 @@ snmptrap_interface_up{device="sw1",ifIndex="4"} 0
 // A family of an older configuration whose shape changed takes no updates
 // (one of the same shape goes on, see TestReviewUpdateDuringReloadKept), and a reload
 // that drops or reshapes a family removes its series, counted.
-func TestDerivedFamiliesReplaced(t *testing.T) {
-	s := NewStore(0, 0, nil)
-	up, rs := ifUp(), restarts()
-	s.SetFamilies([]*Family{up, rs})
-	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, up.TTL)
-	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
-
-	up2 := ifUp()
-	rs2 := restarts()
-	rs2.Labels = []string{"reason"} // reshaped
-	if err := s.SetFamilies([]*Family{up2, rs2}); err != nil {
-		t.Fatal(err)
-	}
-	if s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL) {
-		t.Error("an update of an old family whose labels changed was taken")
-	}
-	got := s.DerivedSnapshot()
-	if len(got) != 1 || got[0].Family != up2 || got[0].Values[0] != "3" {
-		t.Errorf("after reload: %+v", got)
-	}
-	if d := s.Dropped()[DropReasonRuleRemoved]; d != 1 {
-		t.Errorf("rule_removed = %d, want 1", d)
-	}
-	if err := s.SetFamilies([]*Family{ifUp(), ifUp()}); err == nil {
-		t.Error("a family defined twice was accepted")
-	}
-	if err := s.SetFamilies([]*Family{{Name: "bad-name"}}); err == nil {
-		t.Error("an invalid metric name was accepted")
-	}
-}
-
-// State series keep their own TTL (0: kept); counters follow the store's.
-func TestDerivedTTL(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	s := NewStore(0, time.Hour, func() time.Time { return now })
-	up, rs := ifUp(), restarts()
-	short := &Family{Name: "snmptrap_alarm_active", Help: "x", Labels: []string{"alarm"}, KeyLabels: 1, TTL: 10 * time.Minute}
-	s.SetFamilies([]*Family{up, rs, short})
-	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 0, time.Time{}, up.TTL)
-	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
-	s.Update(short, OpSet, srcA, "sw1", []string{"fan"}, 1, time.Time{}, short.TTL)
-	s.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
-
-	now = now.Add(11 * time.Minute)
-	if n := s.Expire(); n != 1 {
-		t.Errorf("after 11m expired %d, want 1 (the alarm)", n)
-	}
-	now = now.Add(time.Hour)
-	if n := s.Expire(); n != 2 {
-		t.Errorf("after 1h11m expired %d, want 2 (the counter and the trap series)", n)
-	}
-	if got := s.DerivedSnapshot(); len(got) != 1 || got[0].Family != up {
-		t.Errorf("left: %+v, want the interface state only", got)
-	}
-	if d := s.Dropped()[DropReasonExpired]; d != 3 {
-		t.Errorf("expired = %d, want 3", d)
-	}
-	if got := s.Devices(); len(got) != 1 || got[0] != "sw1" {
-		t.Errorf("Devices() = %v", got)
-	}
-}
-
-func TestPerDeviceLimit(t *testing.T) {
-	s := NewStore(0, 0, nil)
-	s.SetLimits(Limits{PerDevice: 2})
-	up := ifUp()
-	s.SetFamilies([]*Family{up})
-	s.Observe(srcA, "sw1", "a", time.Time{})
-	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 1, time.Time{}, up.TTL)
-	if s.Observe(srcA, "sw1", "b", time.Time{}) {
-		t.Error("third series of sw1 admitted")
-	}
-	if s.Update(up, OpSet, srcA, "sw1", []string{"2"}, 1, time.Time{}, up.TTL) {
-		t.Error("third series of sw1 admitted")
-	}
-	if !s.Observe(srcA, "sw1", "a", time.Time{}) || !s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 0, time.Time{}, up.TTL) {
-		t.Error("an existing series of a full device was refused")
-	}
-	if !s.Observe(srcA, "sw2", "b", time.Time{}) {
-		t.Error("another device was refused")
-	}
-	if d := s.Dropped()[DropReasonDeviceLimit]; d != 2 {
-		t.Errorf("device_limit = %d, want 2", d)
-	}
-	// The refused trap is in the overflow series: totals stay exact.
-	var total uint64
-	for _, x := range s.Snapshot() {
-		total += x.Count
-	}
-	if total != 4 {
-		t.Errorf("sum of trap counts %d, want 4", total)
-	}
-}
-
-func TestSourceRateLimit(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	s := NewStore(0, 0, func() time.Time { return now })
-	s.SetLimits(Limits{NewPerSourcePerMinute: 3})
-	admitted := 0
-	for i := range 10 {
-		if s.Observe(srcA, "sw1", string(rune('a'+i)), time.Time{}) {
-			admitted++
-		}
-	}
-	if admitted != 3 {
-		t.Errorf("admitted %d new series in a burst, want 3", admitted)
-	}
-	if !s.Observe(srcB, "sw2", "a", time.Time{}) {
-		t.Error("another source was refused")
-	}
-	now = now.Add(20 * time.Second) // one token back
-	if !s.Observe(srcA, "sw1", "x", time.Time{}) || s.Observe(srcA, "sw1", "y", time.Time{}) {
-		t.Error("after 20s, want exactly one more new series")
-	}
-	if d := s.Dropped()[DropReasonSourceRate]; d != 8 {
-		t.Errorf("source_rate = %d, want 8", d)
-	}
-	// Updates of existing series are never limited.
-	if !s.Observe(srcA, "sw1", "a", time.Time{}) {
-		t.Error("an existing series was refused")
-	}
-}
-
-// The overall cap counts both kinds of series.
-func TestCapCountsDerived(t *testing.T) {
-	s := NewStore(2, 0, nil)
-	up := ifUp()
-	s.SetFamilies([]*Family{up})
-	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 1, time.Time{}, up.TTL)
-	s.Observe(srcA, "sw1", "a", time.Time{})
-	if s.Update(up, OpSet, srcA, "sw1", []string{"2"}, 1, time.Time{}, up.TTL) || s.Observe(srcA, "sw1", "b", time.Time{}) {
-		t.Error("a series past the cap was admitted")
-	}
-	if d := s.Dropped()[DropReasonLimit]; d != 2 {
-		t.Errorf("limit = %d, want 2", d)
-	}
-}

@@ -26,12 +26,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 )
 
 // Names and help texts of the store's families.
 const (
 	trapsReceivedName = namespace + "_traps_received_total"
-	trapsReceivedHelp = "Traps and informs admitted, by device and trap type. Traps that found no room in the series store are counted under device and trap \"" + OverflowLabel + "\"."
+	trapsReceivedHelp = "Traps and informs admitted, by device and trap type. Traps that found no room in the series store are counted under device and trap \"" + metrics.OverflowLabel + "\"."
 	lastReceivedName  = namespace + "_trap_last_received_timestamp_seconds"
 	lastReceivedHelp  = "Unix time at which the last trap of this type arrived from this device."
 )
@@ -61,7 +63,7 @@ type HandlerOpts struct {
 // store's two families written directly, interleaved in name order.
 type handler struct {
 	gatherer prometheus.Gatherer
-	store    *Store
+	store    *metrics.Store
 	opts     HandlerOpts
 	formats  []expfmt.Format
 	inFlight chan struct{}
@@ -76,7 +78,7 @@ type handler struct {
 // the Prometheus text format 0.0.4 or, when enabled and asked for,
 // OpenMetrics text; never protobuf, which a Prometheus server asks for only
 // beside the text formats.
-func NewHandler(g prometheus.Gatherer, store *Store, opts HandlerOpts) http.Handler {
+func NewHandler(g prometheus.Gatherer, store *metrics.Store, opts HandlerOpts) http.Handler {
 	h := &handler{gatherer: g, store: store, opts: opts, formats: []expfmt.Format{expfmt.FmtText}}
 	if opts.EnableOpenMetrics {
 		h.formats = []expfmt.Format{expfmt.FmtOpenMetrics_1_0_0, expfmt.FmtOpenMetrics_0_0_1, expfmt.FmtText}
@@ -117,7 +119,7 @@ func (h *handler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 		http.Error(rsp, "An error has occurred while serving metrics:\n\n"+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	idx := h.store.scrapeIndex()
+	idx := h.store.Index()
 
 	format := expfmt.NegotiateAccept(req.Header, h.formats...)
 	om := format.FormatType() == expfmt.TypeOpenMetrics
@@ -151,7 +153,7 @@ func (h *handler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 	want := nameFilter(req)
 	sw := sampleWriter{w: bw, om: om}
 	writeStore := func(name string) error {
-		if !idx.any() || (want != nil && !want[name]) {
+		if !idx.Any() || (want != nil && !want[name]) {
 			return nil
 		}
 		if name == lastReceivedName {
@@ -250,93 +252,6 @@ func acceptsGzip(header string) bool {
 	return false
 }
 
-// scrapeIndex is the store's trap series in the order /metrics writes
-// them, with the overflow series in its place: the label strings and a
-// pointer to each series, whose count and time are read when written. It
-// is rebuilt only when series have been added or removed since (gen), by
-// one scrape at a time, and shared by every scrape until then: at 100,000
-// series a scrape used to copy 5 MB of samples under the store's lock,
-// and every slow client held its own copy.
-type scrapeIndex struct {
-	gen     uint64
-	entries []indexEntry
-}
-
-type indexEntry struct {
-	device, trap string
-	sr           *series
-}
-
-// any reports whether there is a series to write: one in the store, or
-// traps in the overflow series.
-func (idx *scrapeIndex) any() bool {
-	for i := range idx.entries {
-		if e := &idx.entries[i]; !e.overflow() || e.sr.count.Load() > 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func (e *indexEntry) overflow() bool { return e.device == OverflowLabel && e.trap == OverflowLabel }
-
-// scrapeIndex returns the index of the store's series as they are now.
-func (s *Store) scrapeIndex() *scrapeIndex {
-	if idx := s.index.Load(); idx != nil && idx.gen == s.gen.Load() {
-		return idx
-	}
-	s.indexMu.Lock()
-	defer s.indexMu.Unlock()
-	if idx := s.index.Load(); idx != nil && idx.gen == s.gen.Load() {
-		return idx
-	}
-	s.mu.RLock()
-	idx := &scrapeIndex{gen: s.gen.Load(), entries: make([]indexEntry, 0, len(s.series)+1)}
-	for k, sr := range s.series {
-		idx.entries = append(idx.entries, indexEntry{device: k.Device, trap: k.Trap, sr: sr})
-	}
-	s.mu.RUnlock()
-	idx.entries = append(idx.entries, indexEntry{device: OverflowLabel, trap: OverflowLabel, sr: &s.overflow})
-	slices.SortFunc(idx.entries, func(a, b indexEntry) int {
-		if c := strings.Compare(a.device, b.device); c != 0 {
-			return c
-		}
-		return strings.Compare(a.trap, b.trap)
-	})
-	s.index.Store(idx)
-	return idx
-}
-
-// storeSample is one series as copied out of the store for a snapshot.
-type storeSample struct {
-	device, trap string
-	count        uint64
-	last         int64 // Unix nanoseconds
-}
-
-// appendSamples appends every series to dst, and the overflow series once any
-// trap has overflowed, sorted by device then trap as the registry sorts
-// label values. The store's
-// lock is held only while copying, never while sorting or writing.
-func (s *Store) appendSamples(dst []storeSample) []storeSample {
-	s.mu.RLock()
-	dst = slices.Grow(dst, len(s.series)+1)
-	for k, sr := range s.series {
-		dst = append(dst, storeSample{device: k.Device, trap: k.Trap, count: sr.count.Load(), last: sr.last.Load()})
-	}
-	s.mu.RUnlock()
-	if c := s.overflow.count.Load(); c > 0 {
-		dst = append(dst, storeSample{device: OverflowLabel, trap: OverflowLabel, count: c, last: s.overflow.last.Load()})
-	}
-	slices.SortFunc(dst, func(a, b storeSample) int {
-		if c := strings.Compare(a.device, b.device); c != 0 {
-			return c
-		}
-		return strings.Compare(a.trap, b.trap)
-	})
-	return dst
-}
-
 // sampleWriter writes the store's families in the Prometheus text format
 // 0.0.4 or in OpenMetrics text, as expfmt's MetricFamilyToText and
 // MetricFamilyToOpenMetrics write them.
@@ -354,7 +269,7 @@ var (
 // writeFamily writes one family: counter (the count, named with its
 // _total suffix) or gauge (the last-seen time in seconds). The overflow
 // series is written once a trap has overflowed.
-func (sw *sampleWriter) writeFamily(name, help string, counter bool, idx *scrapeIndex) error {
+func (sw *sampleWriter) writeFamily(name, help string, counter bool, idx *metrics.Index) error {
 	w := sw.w
 	family, typ := name, "gauge"
 	if counter {
@@ -376,21 +291,20 @@ func (sw *sampleWriter) writeFamily(name, help string, counter bool, idx *scrape
 	w.WriteByte(' ')
 	w.WriteString(typ)
 	w.WriteByte('\n')
-	for i := range idx.entries {
-		e := &idx.entries[i]
-		count := e.sr.count.Load()
-		if count == 0 && e.overflow() {
+	for i := range idx.Len() {
+		device, trap, count, last, overflow := idx.Entry(i)
+		if count == 0 && overflow {
 			continue
 		}
 		w.WriteString(name)
 		w.WriteString(`{device="`)
-		writeLabelValue(w, e.device)
+		writeLabelValue(w, device)
 		w.WriteString(`",trap="`)
-		writeLabelValue(w, e.trap)
+		writeLabelValue(w, trap)
 		w.WriteString(`"} `)
 		v := float64(count)
 		if !counter {
-			v = float64(e.sr.last.Load()) / 1e9
+			v = float64(last) / 1e9
 		}
 		sw.num = appendFloat(sw.num[:0], v, sw.om)
 		sw.num = append(sw.num, '\n')

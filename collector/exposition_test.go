@@ -18,17 +18,21 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/sealed"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 // constStoreCollector is the way the store's families used to be exposed:
 // one const metric per sample. It is kept here only as the reference the
 // handler's output is compared with and as the benchmarks' baseline.
 type constStoreCollector struct {
-	store                       *Store
+	store                       *metrics.Store
 	trapsReceived, lastReceived *prometheus.Desc
 }
 
-func newConstStoreCollector(s *Store) *constStoreCollector {
+func newConstStoreCollector(s *metrics.Store) *constStoreCollector {
 	return &constStoreCollector{
 		store:         s,
 		trapsReceived: prometheus.NewDesc(trapsReceivedName, trapsReceivedHelp, []string{"device", "trap"}, nil),
@@ -42,25 +46,29 @@ func (c *constStoreCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *constStoreCollector) Collect(ch chan<- prometheus.Metric) {
-	c.store.Expire()
-	for _, s := range c.store.Snapshot() {
-		ch <- prometheus.MustNewConstMetric(c.trapsReceived, prometheus.CounterValue, float64(s.Count), s.Device, s.Trap)
-		ch <- prometheus.MustNewConstMetric(c.lastReceived, prometheus.GaugeValue, float64(s.Last.UnixNano())/1e9, s.Device, s.Trap)
+	idx := c.store.Index()
+	for i := range idx.Len() {
+		device, trap, count, last, overflow := idx.Entry(i)
+		if overflow && count == 0 {
+			continue
+		}
+		ch <- prometheus.MustNewConstMetric(c.trapsReceived, prometheus.CounterValue, float64(count), device, trap)
+		ch <- prometheus.MustNewConstMetric(c.lastReceived, prometheus.GaugeValue, float64(last)/1e9, device, trap)
 	}
 }
 
 // baselineHandler serves the registry plus the const-metric store families
 // through promhttp, with the options main used before the handler existed.
-func baselineHandler(reg *prometheus.Registry, store *Store) http.Handler {
+func baselineHandler(reg *prometheus.Registry, store *metrics.Store) http.Handler {
 	reg.MustRegister(newConstStoreCollector(store))
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{EnableOpenMetrics: true})
 }
 
 // awkwardStore has label values that need escaping, counts and times that
 // format in every way a float can, and an overflow series.
-func awkwardStore() *Store {
-	clk := newClock()
-	s := NewStore(8, 0, clk.Now)
+func awkwardStore() *metrics.Store {
+	clk := testfixtures.NewClock()
+	s := metrics.NewStore(8, 0, clk.Now)
 	at := func(sec int64, nsec int64) time.Time { return time.Unix(sec, nsec) }
 	s.Observe(netip.Addr{}, `back\slash`, "IF-MIB::linkDown", at(1_700_000_000, 123_456_789))
 	s.Observe(netip.Addr{}, `quo"te`, "IF-MIB::linkUp", at(1_700_000_001, 0))
@@ -73,9 +81,14 @@ func awkwardStore() *Store {
 	s.Observe(netip.Addr{}, "192.0.2.9", "IF-MIB::linkDown", at(1_764_000_000, 500_000_000))
 	s.Observe(netip.Addr{}, "", "", at(2_000_000_000, 1))
 	s.Observe(netip.Addr{}, "overflow", "x", at(1_700_000_002, 0)) // the ninth: overflows
-	// A count that formats with an exponent.
-	sr := s.series[Key{Device: "192.0.2.9", Trap: "IF-MIB::linkDown"}]
-	sr.count.Store(12_345_678_901)
+	// A count that formats with an exponent: a restored snapshot adds its
+	// count to the series'.
+	big := `{"snapshot":"snmptrap_exporter series","version":1,"records":1}` + "\n" +
+		`{"kind":"trap","device":"192.0.2.9","trap":"IF-MIB::linkDown","count":12345678900,"last_ns":0}` + "\n"
+	sealedBig, _ := sealed.Seal([]byte(big), 0)
+	if _, err := s.Restore(sealedBig); err != nil {
+		panic(err)
+	}
 	return s
 }
 
@@ -128,9 +141,9 @@ func TestHandlerMatchesConstMetrics(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			store := awkwardStore()
 			newReg := prometheus.NewPedanticRegistry()
-			newReg.MustRegister(NewExporter(store, NewPackets(), nil))
+			newReg.MustRegister(NewExporter(store, metrics.NewPackets(), nil))
 			oldReg := prometheus.NewPedanticRegistry()
-			oldReg.MustRegister(NewExporter(store, NewPackets(), nil))
+			oldReg.MustRegister(NewExporter(store, metrics.NewPackets(), nil))
 
 			newRsp, got := scrape(t, NewHandler(newReg, store, HandlerOpts{EnableOpenMetrics: true}), tc.accept, tc.encoding, tc.query)
 			oldRsp, want := scrape(t, baselineHandler(oldReg, store), tc.accept, tc.encoding, tc.query)
@@ -142,7 +155,7 @@ func TestHandlerMatchesConstMetrics(t *testing.T) {
 				// The handler never serves protobuf: it falls back to the
 				// text format, which is what it must then equal.
 				oldReg = prometheus.NewPedanticRegistry()
-				oldReg.MustRegister(NewExporter(store, NewPackets(), nil))
+				oldReg.MustRegister(NewExporter(store, metrics.NewPackets(), nil))
 				var textRsp *http.Response
 				textRsp, want = scrape(t, baselineHandler(oldReg, store), acceptText, "", "")
 				wantType = textRsp.Header.Get("Content-Type")
@@ -204,7 +217,7 @@ type logFunc func(v ...any)
 func (f logFunc) Println(v ...any) { f(v...) }
 
 func TestHandlerInFlightLimit(t *testing.T) {
-	store := NewStore(0, 0, nil)
+	store := metrics.NewStore(0, 0, nil)
 	entered, release := make(chan struct{}), make(chan struct{})
 	blocking := prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
 		entered <- struct{}{}
@@ -231,8 +244,8 @@ func TestHandlerInFlightLimit(t *testing.T) {
 // scrape writes neither family for it, and snmptrap_series and the
 // expired count agree.
 func TestHandlerAfterExpiry(t *testing.T) {
-	clk := newClock()
-	store := NewStore(0, time.Hour, clk.Now)
+	clk := testfixtures.NewClock()
+	store := metrics.NewStore(0, time.Hour, clk.Now)
 	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
 	h := exporterHandler(store, HandlerOpts{})
 	if _, body := scrape(t, h, "", "", ""); !bytes.Contains(body, []byte(trapsReceivedName+`{device="192.0.2.1"`)) {
@@ -272,9 +285,9 @@ func TestAcceptsGzip(t *testing.T) {
 // (run with -race): the handler copies the store under its read lock and
 // writes without it.
 func TestHandlerWhileObserving(t *testing.T) {
-	store := NewStore(500, time.Millisecond, nil)
+	store := metrics.NewStore(500, time.Millisecond, nil)
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewExporter(store, NewPackets(), nil))
+	reg.MustRegister(NewExporter(store, metrics.NewPackets(), nil))
 	h := NewHandler(reg, store, HandlerOpts{})
 	stop := make(chan struct{})
 	done := make(chan struct{})

@@ -1,9 +1,11 @@
 package collector
 
 import (
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
+
 	"bufio"
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -12,7 +14,6 @@ import (
 	"net/netip"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,59 +21,19 @@ import (
 )
 
 // A scrape only reads: it expires nothing (the expiry loop does, with or
-// without scrapes) and, once the store's series are indexed, it takes no
-// store lock at all, so the receive path never waits for it. Before, every
-// scrape ran Expire under the store's write lock.
+// without scrapes). Before, every scrape ran Expire under the store's
+// write lock. That what a scrape reads of the store takes no lock is
+// TestReadsTakeNoLock in internal/metrics.
 func TestScrapeOnlyReads(t *testing.T) {
-	clk := newClock()
-	store := NewStore(0, time.Hour, clk.Now)
+	clk := testfixtures.NewClock()
+	store := metrics.NewStore(0, time.Hour, clk.Now)
 	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
 	h := exporterHandler(store, HandlerOpts{})
 	scrape(t, h, "", "", "") // index the series
 	clk.Add(2 * time.Hour)
-
-	store.mu.Lock() // as a writer that holds the lock for a long time
-	done := make(chan []byte)
-	go func() {
-		_, body := scrape(t, h, "", "", "")
-		done <- body
-	}()
-	var body []byte
-	select {
-	case body = <-done:
-	case <-time.After(5 * time.Second):
-		store.mu.Unlock()
-		t.Fatal("a scrape waited for the store's lock")
-	}
-	store.mu.Unlock()
+	_, body := scrape(t, h, "", "", "")
 	if !bytes.Contains(body, []byte(trapsReceivedName+`{device="192.0.2.1",trap="IF-MIB::linkDown"} 1`)) {
 		t.Errorf("the scrape expired or lost the series:\n%s", body)
-	}
-}
-
-// Series expire on the store's own loop, whether or not anything scrapes.
-func TestExpiryLoop(t *testing.T) {
-	clk := newClock()
-	store := NewStore(0, time.Hour, clk.Now)
-	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		store.ExpireEvery(ctx, time.Millisecond)
-	}()
-	clk.Add(2 * time.Hour)
-	deadline := time.Now().Add(5 * time.Second)
-	for store.Len() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the expiry loop did not remove an expired series")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	<-done
-	if n := store.Dropped()[DropReasonExpired]; n != 1 {
-		t.Errorf("expired %d, want 1", n)
 	}
 }
 
@@ -133,36 +94,10 @@ func TestSlowScrapersHoldLittle(t *testing.T) {
 
 // exporterHandler is the /metrics handler of store with the Exporter
 // registered, as the exporter serves it.
-func exporterHandler(store *Store, opts HandlerOpts) http.Handler {
+func exporterHandler(store *metrics.Store, opts HandlerOpts) http.Handler {
 	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(NewExporter(store, NewPackets(), nil))
+	reg.MustRegister(NewExporter(store, metrics.NewPackets(), nil))
 	return NewHandler(reg, store, opts)
-}
-
-// inBackground calls f(0), f(1), … in n goroutines until the test's
-// cleanup stops them (for tests run with -race beside the code under
-// test); f gets the goroutine's number and the call's.
-func inBackground(t *testing.T, n int, f func(g, i int)) {
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for g := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				f(g, i)
-			}
-		}()
-	}
-	t.Cleanup(func() {
-		close(stop)
-		wg.Wait()
-	})
 }
 
 func heapInuse() uint64 {
@@ -186,10 +121,10 @@ func get(t *testing.T, url string) []byte {
 // Scrapes in parallel with traps that add series and with expiry see
 // every series exactly once and the overflow series last (run with -race).
 func TestScrapeIndexWhileChanging(t *testing.T) {
-	clk := newClock()
-	store := NewStore(300, time.Hour, clk.Now)
+	clk := testfixtures.NewClock()
+	store := metrics.NewStore(300, time.Hour, clk.Now)
 	h := NewHandler(prometheus.NewRegistry(), store, HandlerOpts{})
-	inBackground(t, 2, func(g, i int) {
+	testfixtures.InBackground(t, 2, func(g, i int) {
 		if g == 0 {
 			store.Observe(netip.Addr{}, fmt.Sprintf("192.0.2.%d", i%400), "t", time.Time{})
 		} else {

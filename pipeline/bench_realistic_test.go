@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
@@ -25,7 +25,7 @@ func linkDownVarbinds() []snmp.Varbind {
 }
 
 func benchHandle(b *testing.B, data []byte) {
-	pr := New(collector.NewStore(1000, 0, nil), collector.NewPackets(), Options{Names: mib.Builtin()})
+	pr := New(metrics.NewStore(1000, 0, nil), metrics.NewPackets(), Options{Names: mib.Builtin()})
 	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data, Received: time.Now()}
 	pr.Handle(p, nil)
 	b.ReportAllocs()
@@ -66,11 +66,11 @@ func BenchmarkHandleV2cLinkDown6Rules(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	store := collector.NewStore(1000, 0, nil)
+	store := metrics.NewStore(1000, 0, nil)
 	if err := store.SetFamilies(rs.Families()); err != nil {
 		b.Fatal(err)
 	}
-	pr := New(store, collector.NewPackets(), Options{Names: mib.Builtin(), Rules: rs})
+	pr := New(store, metrics.NewPackets(), Options{Names: mib.Builtin(), Rules: rs})
 	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data, Received: time.Now()}
 	pr.Handle(p, nil)
 	if len(store.DerivedSnapshot()) != 2 {

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
@@ -14,7 +14,7 @@ import (
 // the work done per datagram on the receive path.
 func BenchmarkHandleV2cLinkDown(b *testing.B) {
 	data := v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)
-	pr := New(collector.NewStore(1000, 0, nil), collector.NewPackets(), Options{Names: genericNames})
+	pr := New(metrics.NewStore(1000, 0, nil), metrics.NewPackets(), Options{Names: genericNames})
 	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data, Received: time.Now()}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
@@ -28,7 +28,7 @@ func BenchmarkHandleV2cLinkDown(b *testing.B) {
 // difference is what translation costs per trap.
 func BenchmarkHandleV2cLinkDownBuiltinNames(b *testing.B) {
 	data := v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)
-	pr := New(collector.NewStore(1000, 0, nil), collector.NewPackets(), Options{Names: mib.Builtin()})
+	pr := New(metrics.NewStore(1000, 0, nil), metrics.NewPackets(), Options{Names: mib.Builtin()})
 	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data, Received: time.Now()}
 	b.ReportAllocs()
 	for b.Loop() {

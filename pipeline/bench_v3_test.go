@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 	"github.com/snmptrap-exporter/snmptrap_exporter/usm"
@@ -105,7 +105,7 @@ func BenchmarkHandleV3AuthPrivTrap(b *testing.B) {
 	}
 	b.StopTimer()
 	b.SetBytes(int64(size))
-	if got := f.v3(collector.ResultAccepted); got != uint64(b.N) {
+	if got := f.v3(metrics.ResultAccepted); got != uint64(b.N) {
 		b.Fatalf("accepted %d of %d", got, b.N)
 	}
 }

@@ -5,8 +5,8 @@ import (
 	"net/netip"
 	"slices"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
 
@@ -110,17 +110,17 @@ func (inv *Inventory) label(a netip.Addr) string {
 // Info returns the snmptrap_device_info series: one per named device, and
 // one per device seen (in the store) that falls under an inventory entry
 // with labels.
-func (inv *Inventory) Info(seen []string) []collector.DeviceInfo {
-	var out []collector.DeviceInfo
+func (inv *Inventory) Info(seen []string) []metrics.DeviceInfo {
+	var out []metrics.DeviceInfo
 	done := make(map[string]bool)
 	for _, e := range inv.prefixes {
 		if e.name != "" {
-			out = append(out, collector.DeviceInfo{Device: e.name, Labels: e.labels})
+			out = append(out, metrics.DeviceInfo{Device: e.name, Labels: e.labels})
 			done[e.name] = true
 		}
 	}
 	for _, d := range seen {
-		if done[d] || d == collector.OverflowLabel {
+		if done[d] || d == metrics.OverflowLabel {
 			continue
 		}
 		a, err := netip.ParseAddr(d)
@@ -128,7 +128,7 @@ func (inv *Inventory) Info(seen []string) []collector.DeviceInfo {
 			continue
 		}
 		if e := inv.entry(a); e != nil && len(e.labels) > 0 {
-			out = append(out, collector.DeviceInfo{Device: d, Labels: e.labels})
+			out = append(out, metrics.DeviceInfo{Device: d, Labels: e.labels})
 		}
 	}
 	return out

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -26,14 +26,14 @@ relays:
   - 198.51.100.0/24
 `
 
-func inventoryFixture(t *testing.T) (*Processor, *collector.Store) {
+func inventoryFixture(t *testing.T) (*Processor, *metrics.Store) {
 	t.Helper()
 	c, err := config.Parse([]byte(inventoryYAML))
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := collector.NewStore(0, 0, nil)
-	pr := New(store, collector.NewPackets(), Options{Names: genericNames, Inventory: NewInventory(c)})
+	store := metrics.NewStore(0, 0, nil)
+	pr := New(store, metrics.NewPackets(), Options{Names: genericNames, Inventory: NewInventory(c)})
 	return pr, store
 }
 
@@ -53,7 +53,7 @@ func v1From(agent [4]byte) []byte {
 		[]snmp.Varbind{{OID: oidIfIndex2, Type: snmp.TagInteger, Value: snmp.IntegerValue(2)}})
 }
 
-func devicesOf(store *collector.Store) []string {
+func devicesOf(store *metrics.Store) []string {
 	var out []string
 	for _, s := range store.Snapshot() {
 		out = append(out, fmt.Sprintf("%s %d", s.Device, s.Count))

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -38,8 +38,8 @@ func readCorpusFile(path string) ([]byte, error) {
 // expectation is what Handle must do with a message the first time it sees
 // it, worked out from an independent decode.
 type expectation struct {
-	version collector.Version
-	result  collector.Result
+	version metrics.Version
+	result  metrics.Result
 	trap    string // the trap label when result is accepted
 	inform  bool   // an acknowledgement is due (accepted or duplicate inform)
 }
@@ -50,13 +50,13 @@ func expect(data []byte) (expectation, *snmp.Message) {
 	var e expectation
 	switch m.Version {
 	case snmp.V1:
-		e.version = collector.VersionV1
+		e.version = metrics.VersionV1
 	case snmp.V2c:
-		e.version = collector.VersionV2c
+		e.version = metrics.VersionV2c
 	case snmp.V3:
-		e.version = collector.VersionV3
+		e.version = metrics.VersionV3
 	default:
-		e.version = collector.VersionUnknown
+		e.version = metrics.VersionUnknown
 	}
 	if err != nil {
 		var de *snmp.DecodeError
@@ -65,40 +65,40 @@ func expect(data []byte) (expectation, *snmp.Message) {
 		}
 		switch de.Kind {
 		case snmp.NotSNMP:
-			e.result = collector.ResultNotSNMP
+			e.result = metrics.ResultNotSNMP
 		case snmp.Unsupported:
-			e.result = collector.ResultUnsupported
+			e.result = metrics.ResultUnsupported
 		default:
-			e.result = collector.ResultMalformed
+			e.result = metrics.ResultMalformed
 		}
 		return e, m
 	}
 	if m.Version == snmp.V3 {
 		// The fixture has no SNMPv3 users and no engine.
 		if len(m.V3.EngineID) == 0 {
-			e.result = collector.ResultDiscovery
+			e.result = metrics.ResultDiscovery
 		} else {
-			e.result = collector.ResultUnknownUser
+			e.result = metrics.ResultUnknownUser
 		}
 		return e, m
 	}
 	v1Trap := m.Version == snmp.V1 && m.PDUType == snmp.PDUTrapV1
 	v2Notification := m.Version == snmp.V2c && (m.PDUType == snmp.PDUTrapV2 || m.PDUType == snmp.PDUInformRequest)
 	if !v1Trap && !v2Notification {
-		e.result = collector.ResultUnsupported
+		e.result = metrics.ResultUnsupported
 		return e, m
 	}
 	oid, err := m.TrapOID(nil)
 	if err != nil {
-		e.result = collector.ResultMalformed
+		e.result = metrics.ResultMalformed
 		return e, m
 	}
 	text, err := snmp.AppendOID(nil, oid)
 	if err != nil {
-		e.result = collector.ResultMalformed
+		e.result = metrics.ResultMalformed
 		return e, m
 	}
-	e.result = collector.ResultAccepted
+	e.result = metrics.ResultAccepted
 	e.trap, _ = genericNames.NotificationName(text)
 	if e.trap == "" {
 		e.trap = string(text)
@@ -108,16 +108,16 @@ func expect(data []byte) (expectation, *snmp.Message) {
 }
 
 type pair struct {
-	v collector.Version
-	r collector.Result
+	v metrics.Version
+	r metrics.Result
 }
 
 // packetCounts reads every version × result counter of the fixture's
 // listener.
 func (f *fixture) packetCounts() map[pair]uint64 {
 	out := map[pair]uint64{}
-	for v := collector.VersionUnknown; v <= collector.VersionV3; v++ {
-		for r := collector.ResultAccepted; r <= collector.ResultDiscovery; r++ {
+	for v := metrics.VersionUnknown; v <= metrics.VersionV3; v++ {
+		for r := metrics.ResultAccepted; r <= metrics.ResultDiscovery; r++ {
 			out[pair{v, r}] = f.count(v, r)
 		}
 	}
@@ -199,7 +199,7 @@ func FuzzHandle(f *testing.F) {
 		for call := 1; call <= 2; call++ {
 			wantResult := want.result
 			if call == 2 && want.inform {
-				wantResult = collector.ResultDuplicate
+				wantResult = metrics.ResultDuplicate
 			}
 			packetsBefore, trapsBefore := fx.packetCounts(), fx.traps()
 			var scratch []byte
@@ -238,11 +238,11 @@ func FuzzHandle(f *testing.F) {
 			for _, n := range trapsAfter {
 				after += n
 			}
-			if after < before || after-before > 1 || (after-before == 1) != (got[0].r == collector.ResultAccepted) {
+			if after < before || after-before > 1 || (after-before == 1) != (got[0].r == metrics.ResultAccepted) {
 				t.Fatalf("call %d: store total %d -> %d with result %s", call, before, after, got[0].r)
 			}
-			if got[0].r == collector.ResultAccepted {
-				k := collector.Key{Device: device, Trap: want.trap}
+			if got[0].r == metrics.ResultAccepted {
+				k := metrics.Key{Device: device, Trap: want.trap}
 				if trapsAfter[k] != trapsBefore[k]+1 {
 					t.Fatalf("call %d: series %v went from %d to %d, want one more; store %v", call, k, trapsBefore[k], trapsAfter[k], trapsAfter)
 				}

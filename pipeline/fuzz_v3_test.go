@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 	"github.com/snmptrap-exporter/snmptrap_exporter/usm"
@@ -65,7 +65,7 @@ func TestCapturedV3Traps(t *testing.T) {
 		f.handle(b)
 		f.handle(b)
 	}
-	if a, r := f.count(collector.VersionV3, collector.ResultAccepted), f.count(collector.VersionV3, collector.ResultReplayed); a != 3 || r != 3 {
+	if a, r := f.count(metrics.VersionV3, metrics.ResultAccepted), f.count(metrics.VersionV3, metrics.ResultReplayed); a != 3 || r != 3 {
 		t.Errorf("accepted %d, replayed %d; want 3, 3", a, r)
 	}
 	// With a wrong password configured the same capture fails its digest.
@@ -78,12 +78,12 @@ func TestCapturedV3Traps(t *testing.T) {
 	reconfigure(g.proc, func(s *Settings) { s.Security = wsec })
 	b, _ := os.ReadFile(capturedV3[0])
 	g.handle(b)
-	if n := g.count(collector.VersionV3, collector.ResultAuthFailed); n != 1 {
+	if n := g.count(metrics.VersionV3, metrics.ResultAuthFailed); n != 1 {
 		t.Errorf("wrong password: auth_failed %d, want 1", n)
 	}
 
 	traps := f.traps()
-	for _, k := range []collector.Key{
+	for _, k := range []metrics.Key{
 		{Device: "192.0.2.7", Trap: "1.3.6.1.2.1.1"},
 		{Device: "192.0.2.7", Trap: "1.3.6.1.4.1.8072.2.3.0.1"},
 		{Device: "192.0.2.7", Trap: "SNMPv2-MIB::coldStart"},
@@ -127,16 +127,16 @@ func FuzzHandleV3(f *testing.F) {
 	f.Add(inform.build(t, snmp.PDUInformRequest, oidLinkDown))
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		packets := collector.NewPackets()
-		store := collector.NewStore(100, 0, nil)
+		packets := metrics.NewPackets()
+		store := metrics.NewStore(100, 0, nil)
 		pr := New(store, packets, Options{Security: sec, Engine: eng, Now: func() time.Time { return time.Unix(1_700_000_000, 0) }})
 		in := append([]byte(nil), data...)
 		p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: in}
 		reply := pr.Handle(p, nil)
 
 		var total uint64
-		for v := collector.VersionUnknown; v <= collector.VersionV3; v++ {
-			for r := collector.ResultAccepted; r <= collector.ResultDiscovery; r++ {
+		for v := metrics.VersionUnknown; v <= metrics.VersionV3; v++ {
+			for r := metrics.ResultAccepted; r <= metrics.ResultDiscovery; r++ {
 				total += packets.Listener("udp://:162").Get(v, r)
 			}
 		}

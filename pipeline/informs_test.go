@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 	"github.com/snmptrap-exporter/snmptrap_exporter/usm"
@@ -23,14 +23,14 @@ func TestPinnedUserInforms(t *testing.T) {
 	if reply, _ := f.send(w.build(t, snmp.PDUInformRequest, oidLinkDown)); reply != nil {
 		t.Error("an inform from another engine was answered")
 	}
-	if a, u := f.v3(collector.ResultAccepted), f.v3(collector.ResultUnknownEngineID); a != 0 || u != 1 {
+	if a, u := f.v3(metrics.ResultAccepted), f.v3(metrics.ResultUnknownEngineID); a != 0 || u != 1 {
 		t.Errorf("inform from another engine: accepted %d, unknown_engine_id %d; want 0 and 1", a, u)
 	}
 	w.contextEngine, w.msgID, w.requestID = pinned, 2, 2
 	if reply, isReport := f.send(w.build(t, snmp.PDUInformRequest, oidLinkDown)); reply == nil || isReport {
 		t.Errorf("inform from the pinned engine: reply %x, report %v; want an acknowledgement", reply, isReport)
 	}
-	if a := f.v3(collector.ResultAccepted); a != 1 {
+	if a := f.v3(metrics.ResultAccepted); a != 1 {
 		t.Errorf("inform from the pinned engine: accepted %d, want 1", a)
 	}
 	// The same for an inform without authentication (the lab user is not
@@ -38,7 +38,7 @@ func TestPinnedUserInforms(t *testing.T) {
 	// the watcher whatever its context.
 	w.flags, w.msgID, w.requestID = snmp.FlagReportable, 3, 3
 	f.send(w.build(t, snmp.PDUInformRequest, oidLinkDown))
-	if a := f.v3(collector.ResultAccepted); a != 1 {
+	if a := f.v3(metrics.ResultAccepted); a != 1 {
 		t.Errorf("noAuthNoPriv inform of a pinned user: accepted %d, want 1", a)
 	}
 }
@@ -60,7 +60,7 @@ func TestV3InformRetransmission(t *testing.T) {
 			t.Fatalf("copy %d: reply %x, report %v; want an acknowledgement", i, reply, isReport)
 		}
 	}
-	if a, d, r, n := f.v3(collector.ResultAccepted), f.v3(collector.ResultDuplicate), f.v3(collector.ResultReplayed), f.trapCount("IF-MIB::linkDown"); a != 1 || d != 2 || r != 0 || n != 1 {
+	if a, d, r, n := f.v3(metrics.ResultAccepted), f.v3(metrics.ResultDuplicate), f.v3(metrics.ResultReplayed), f.trapCount("IF-MIB::linkDown"); a != 1 || d != 2 || r != 0 || n != 1 {
 		t.Errorf("three copies: accepted %d, duplicate %d, replayed %d, counted %d; want 1, 2, 0, 1", a, d, r, n)
 	}
 	other := netip.MustParseAddrPort("192.0.2.7:40001")
@@ -71,7 +71,7 @@ func TestV3InformRetransmission(t *testing.T) {
 	if reply, _ := f.send(inform); reply != nil {
 		t.Error("the same bytes after the inform window were answered")
 	}
-	if r, n := f.v3(collector.ResultReplayed), f.trapCount("IF-MIB::linkDown"); r != 2 || n != 1 {
+	if r, n := f.v3(metrics.ResultReplayed), f.trapCount("IF-MIB::linkDown"); r != 2 || n != 1 {
 		t.Errorf("replayed %d, counted %d; want 2 and 1", r, n)
 	}
 }
@@ -98,14 +98,14 @@ func TestTCPInforms(t *testing.T) {
 		t.Error("an inform retried on a new connection was not acknowledged")
 	}
 	c := f.packets.Listener("tcp://:412")
-	if a, d := c.Get(collector.VersionV2c, collector.ResultAccepted), c.Get(collector.VersionV2c, collector.ResultDuplicate); a != n || d != 1 {
+	if a, d := c.Get(metrics.VersionV2c, metrics.ResultAccepted), c.Get(metrics.VersionV2c, metrics.ResultDuplicate); a != n || d != 1 {
 		t.Errorf("accepted %d, duplicate %d; want %d and 1", a, d, n)
 	}
 	// Over UDP a retransmission comes from the sending socket: another
 	// port is another sender.
 	f.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: v2cTrap(snmp.PDUInformRequest, n+9, oidLinkDown)}, nil)
 	f.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: retry, Data: v2cTrap(snmp.PDUInformRequest, n+9, oidLinkDown)}, nil)
-	if a := f.count(collector.VersionV2c, collector.ResultAccepted); a != 2 {
+	if a := f.count(metrics.VersionV2c, metrics.ResultAccepted); a != 2 {
 		t.Errorf("UDP informs from two ports: accepted %d, want 2", a)
 	}
 }

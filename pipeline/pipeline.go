@@ -17,9 +17,9 @@ import (
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/ratelimit"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
@@ -99,8 +99,8 @@ type Options struct {
 
 // Processor is the receiver.Handler that counts traps into a store.
 type Processor struct {
-	store   *collector.Store
-	packets *collector.Packets
+	store   *metrics.Store
+	packets *metrics.Packets
 	logger  log.Logger
 	debug   bool
 	now     func() time.Time
@@ -117,7 +117,7 @@ type Processor struct {
 	stats       usmCounters
 	saltCounter atomic.Uint64
 
-	counters *interner[string, *collector.ListenerCounters]
+	counters *interner[string, *metrics.ListenerCounters]
 	scratch  sync.Pool
 }
 
@@ -130,7 +130,7 @@ type scratch struct {
 
 	// SNMPv3 working memory.
 	data     []byte // the message as received
-	counters *collector.ListenerCounters
+	counters *metrics.ListenerCounters
 	v3       v3ctx
 	plain    []byte // the decrypted scoped PDU
 	scoped   []byte // an outgoing scoped PDU
@@ -139,7 +139,7 @@ type scratch struct {
 }
 
 // New returns a Processor counting into store and packets.
-func New(store *collector.Store, packets *collector.Packets, opts Options) *Processor {
+func New(store *metrics.Store, packets *metrics.Packets, opts Options) *Processor {
 	if opts.Logger == nil {
 		opts.Logger = log.NewNopLogger()
 	}
@@ -164,7 +164,7 @@ func New(store *collector.Store, packets *collector.Packets, opts Options) *Proc
 		times:   newTimeliness(maxEngines, maxSeenPerEngine, maxSeenTotal, engineStateTTL),
 		limiter: ratelimit.NewPerSource(replyRate, replyBurst, maxReplySources),
 		// Listener names are few and fixed; the bound is never reached.
-		counters: newInterner[string, *collector.ListenerCounters](maxInterned),
+		counters: newInterner[string, *metrics.ListenerCounters](maxInterned),
 		scratch: sync.Pool{New: func() any {
 			return &scratch{
 				msg:    snmp.Message{Varbinds: make([]snmp.Varbind, 0, 32)},
@@ -227,37 +227,37 @@ func (pr *Processor) Settings() Settings { return pr.settings.Load().Settings }
 
 // DeviceInfo returns the snmptrap_device_info series of the current
 // inventory for the devices seen.
-func (pr *Processor) DeviceInfo(seen []string) []collector.DeviceInfo {
+func (pr *Processor) DeviceInfo(seen []string) []metrics.DeviceInfo {
 	return pr.settings.Load().Inventory.Info(seen)
 }
 
-func (pr *Processor) listener(name string) *collector.ListenerCounters {
+func (pr *Processor) listener(name string) *metrics.ListenerCounters {
 	if c, ok := pr.counters.lookup(name); ok {
 		return c
 	}
 	return pr.counters.store(name, pr.packets.Listener(name))
 }
 
-func labelVersion(v snmp.Version) collector.Version {
+func labelVersion(v snmp.Version) metrics.Version {
 	switch v {
 	case snmp.V1:
-		return collector.VersionV1
+		return metrics.VersionV1
 	case snmp.V2c:
-		return collector.VersionV2c
+		return metrics.VersionV2c
 	case snmp.V3:
-		return collector.VersionV3
+		return metrics.VersionV3
 	}
-	return collector.VersionUnknown
+	return metrics.VersionUnknown
 }
 
-func resultOf(k snmp.ErrorKind) collector.Result {
+func resultOf(k snmp.ErrorKind) metrics.Result {
 	switch k {
 	case snmp.NotSNMP:
-		return collector.ResultNotSNMP
+		return metrics.ResultNotSNMP
 	case snmp.Unsupported:
-		return collector.ResultUnsupported
+		return metrics.ResultUnsupported
 	}
-	return collector.ResultMalformed
+	return metrics.ResultMalformed
 }
 
 // Handle implements receiver.Handler: every message ends in exactly one
@@ -276,9 +276,9 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		// Bytes a TCP stream sent that are no whole message: counted, never
 		// decoded (a message over the size limit may well decode).
 		m.Version = snmp.VersionUnknown
-		r := collector.ResultMalformed
+		r := metrics.ResultMalformed
 		if p.Framing == receiver.FramingNotSequence {
-			r = collector.ResultNotSNMP
+			r = metrics.ResultNotSNMP
 		}
 		pr.reject(c, p, m, r, p.Framing.String(), "size", len(p.Data))
 		return nil
@@ -298,18 +298,18 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	st := pr.settings.Load()
 	sec := st.Security
 	if !sec.sourceAllowed(p.Source.Addr()) {
-		pr.reject(c, p, m, collector.ResultSourceRejected, "source not in auth.sources")
+		pr.reject(c, p, m, metrics.ResultSourceRejected, "source not in auth.sources")
 		return nil
 	}
 	switch m.Version {
 	case snmp.V1, snmp.V2c:
 		if !sec.communityAllowed(m.Community) {
-			pr.reject(c, p, m, collector.ResultCommunityRejected, "community not in auth.communities")
+			pr.reject(c, p, m, metrics.ResultCommunityRejected, "community not in auth.communities")
 			return nil
 		}
 	case snmp.V3:
 		verdict := pr.admitV3(s, sec)
-		if verdict.result != collector.ResultAccepted {
+		if verdict.result != metrics.ResultAccepted {
 			pr.reject(c, p, m, verdict.result, verdict.reason, "user", printable(m.V3.UserName))
 			return pr.report(reply, s, p, verdict)
 		}
@@ -323,24 +323,24 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		if !s.v3.authoritative {
 			// An inform names its receiver as the authoritative engine: one
 			// that names another engine has a stale engine ID for us.
-			verdict := v3Verdict{result: collector.ResultUnknownEngineID, reason: "inform for another engine ID", report: statUnknownEngineIDs}
+			verdict := v3Verdict{result: metrics.ResultUnknownEngineID, reason: "inform for another engine ID", report: statUnknownEngineIDs}
 			pr.reject(c, p, m, verdict.result, verdict.reason)
 			s.v3.authoritative = true // answer as the engine it should have named
 			return pr.report(reply, s, p, verdict)
 		}
 	default:
-		pr.reject(c, p, m, collector.ResultUnsupported, "not a trap or inform", "pdu", m.PDUType)
+		pr.reject(c, p, m, metrics.ResultUnsupported, "not a trap or inform", "pdu", m.PDUType)
 		return nil
 	}
 
 	var err error
 	if s.oid, err = m.TrapOID(s.oid[:0]); err != nil {
-		pr.reject(c, p, m, collector.ResultMalformed, err.Error())
+		pr.reject(c, p, m, metrics.ResultMalformed, err.Error())
 		return nil
 	}
 	var tl trapLabel
 	if tl, s.text, err = st.tr.labelBER(s.oid, s.text); err != nil {
-		pr.reject(c, p, m, collector.ResultMalformed, err.Error())
+		pr.reject(c, p, m, metrics.ResultMalformed, err.Error())
 		return nil
 	}
 
@@ -351,7 +351,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		// was (npm's net-snmp does), so it is acknowledged again while it
 		// is in the inform cache. Anything else is a replay.
 		if !inform || !pr.informs.recorded(informKeyOf(p, m.RequestID), pr.now()) {
-			pr.reject(c, p, m, collector.ResultReplayed, "replayed message")
+			pr.reject(c, p, m, metrics.ResultReplayed, "replayed message")
 			return nil
 		}
 		return pr.duplicate(reply, s, p, c, v)
@@ -375,7 +375,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		t := rules.Trap{Src: addr, Device: device, OID: s.oid, Label: trap, Varbinds: m.Varbinds, At: p.Received}
 		rs.Apply(&t, pr.store)
 	}
-	c.Inc(v, collector.ResultAccepted)
+	c.Inc(v, metrics.ResultAccepted)
 	if pr.debug {
 		level.Debug(pr.logger).Log("msg", "trap received", "listener", p.Listener, "source", p.Source,
 			"version", m.Version, "pdu", m.PDUType, "trap", trap, "varbinds", renderVarbinds(st.Names, m))
@@ -400,8 +400,8 @@ func informKeyOf(p *receiver.Packet, requestID int32) informKey {
 
 // duplicate acknowledges a retransmitted inform again without counting
 // it again.
-func (pr *Processor) duplicate(reply []byte, s *scratch, p *receiver.Packet, c *collector.ListenerCounters, v collector.Version) []byte {
-	c.Inc(v, collector.ResultDuplicate)
+func (pr *Processor) duplicate(reply []byte, s *scratch, p *receiver.Packet, c *metrics.ListenerCounters, v metrics.Version) []byte {
+	c.Inc(v, metrics.ResultDuplicate)
 	if pr.debug {
 		level.Debug(pr.logger).Log("msg", "retransmitted inform acknowledged again, not counted", "listener", p.Listener,
 			"source", p.Source, "request_id", s.msg.RequestID)
@@ -443,7 +443,7 @@ func printable(b []byte) string {
 }
 
 // reject counts a message that is not admitted and says why at debug level.
-func (pr *Processor) reject(c *collector.ListenerCounters, p *receiver.Packet, m *snmp.Message, r collector.Result, reason string, kv ...any) {
+func (pr *Processor) reject(c *metrics.ListenerCounters, p *receiver.Packet, m *snmp.Message, r metrics.Result, reason string, kv ...any) {
 	c.Inc(labelVersion(m.Version), r)
 	if !pr.debug {
 		return

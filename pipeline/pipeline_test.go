@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -35,16 +35,16 @@ func v2cTrap(pdu snmp.PDUType, requestID int32, trapOID []byte) []byte {
 }
 
 type fixture struct {
-	store   *collector.Store
-	packets *collector.Packets
+	store   *metrics.Store
+	packets *metrics.Packets
 	proc    *Processor
 	clock   time.Time
 }
 
 func newFixture(limit int) *fixture {
 	f := &fixture{
-		store:   collector.NewStore(limit, 0, nil),
-		packets: collector.NewPackets(),
+		store:   metrics.NewStore(limit, 0, nil),
+		packets: metrics.NewPackets(),
 		clock:   time.Unix(1_700_000_000, 0),
 	}
 	f.proc = New(f.store, f.packets, Options{Now: func() time.Time { return f.clock }, Names: genericNames})
@@ -57,12 +57,12 @@ func (f *fixture) handle(data []byte) []byte {
 	return f.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}, nil)
 }
 
-func (f *fixture) count(v collector.Version, r collector.Result) uint64 {
+func (f *fixture) count(v metrics.Version, r metrics.Result) uint64 {
 	return f.packets.Listener("udp://:162").Get(v, r)
 }
 
-func (f *fixture) traps() map[collector.Key]uint64 {
-	out := map[collector.Key]uint64{}
+func (f *fixture) traps() map[metrics.Key]uint64 {
+	out := map[metrics.Key]uint64{}
 	for _, s := range f.store.Snapshot() {
 		out[s.Key] = s.Count
 	}
@@ -80,20 +80,20 @@ func TestHandleResults(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		in      []byte
-		version collector.Version
-		result  collector.Result
+		version metrics.Version
+		result  metrics.Result
 		trap    string // "" when no trap is counted
 	}{
-		{"v2c linkDown", v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown), collector.VersionV2c, collector.ResultAccepted, "IF-MIB::linkDown"},
-		{"v2c unknown trap stays numeric", v2cTrap(snmp.PDUTrapV2, 1, unknownTrap), collector.VersionV2c, collector.ResultAccepted, "1.3.6.1.4.1.99999.0.1"},
-		{"v1 generic linkDown (RFC 3584)", v1Linkdown, collector.VersionV1, collector.ResultAccepted, "IF-MIB::linkDown"},
-		{"v1 enterprise specific (RFC 3584)", v1Synoptics, collector.VersionV1, collector.ResultAccepted, "1.3.6.1.4.1.45.1.6.2.4.0.4"},
-		{"v2c GetRequest", get, collector.VersionV2c, collector.ResultUnsupported, ""},
-		{"v1 message with a v2 trap PDU", v1WithV2Trap, collector.VersionV1, collector.ResultUnsupported, ""},
-		{"v2c trap without snmpTrapOID.0", noTrapOID, collector.VersionV2c, collector.ResultMalformed, ""},
-		{"garbage", []byte("GET / HTTP/1.1\r\n"), collector.VersionUnknown, collector.ResultNotSNMP, ""},
-		{"empty", nil, collector.VersionUnknown, collector.ResultNotSNMP, ""},
-		{"truncated v2c", v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)[:30], collector.VersionV2c, collector.ResultMalformed, ""},
+		{"v2c linkDown", v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown), metrics.VersionV2c, metrics.ResultAccepted, "IF-MIB::linkDown"},
+		{"v2c unknown trap stays numeric", v2cTrap(snmp.PDUTrapV2, 1, unknownTrap), metrics.VersionV2c, metrics.ResultAccepted, "1.3.6.1.4.1.99999.0.1"},
+		{"v1 generic linkDown (RFC 3584)", v1Linkdown, metrics.VersionV1, metrics.ResultAccepted, "IF-MIB::linkDown"},
+		{"v1 enterprise specific (RFC 3584)", v1Synoptics, metrics.VersionV1, metrics.ResultAccepted, "1.3.6.1.4.1.45.1.6.2.4.0.4"},
+		{"v2c GetRequest", get, metrics.VersionV2c, metrics.ResultUnsupported, ""},
+		{"v1 message with a v2 trap PDU", v1WithV2Trap, metrics.VersionV1, metrics.ResultUnsupported, ""},
+		{"v2c trap without snmpTrapOID.0", noTrapOID, metrics.VersionV2c, metrics.ResultMalformed, ""},
+		{"garbage", []byte("GET / HTTP/1.1\r\n"), metrics.VersionUnknown, metrics.ResultNotSNMP, ""},
+		{"empty", nil, metrics.VersionUnknown, metrics.ResultNotSNMP, ""},
+		{"truncated v2c", v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)[:30], metrics.VersionV2c, metrics.ResultMalformed, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(100)
@@ -110,8 +110,8 @@ func TestHandleResults(t *testing.T) {
 				}
 				return
 			}
-			want := map[collector.Key]uint64{{Device: "192.0.2.7", Trap: tc.trap}: 1}
-			if len(traps) != 1 || traps[collector.Key{Device: "192.0.2.7", Trap: tc.trap}] != 1 {
+			want := map[metrics.Key]uint64{{Device: "192.0.2.7", Trap: tc.trap}: 1}
+			if len(traps) != 1 || traps[metrics.Key{Device: "192.0.2.7", Trap: tc.trap}] != 1 {
 				t.Errorf("traps = %v, want %v", traps, want)
 			}
 		})
@@ -148,10 +148,10 @@ func TestInformAcknowledgedOnceCounted(t *testing.T) {
 	if again := f.handle(inform); !bytes.Equal(again, reply) {
 		t.Errorf("retransmission ack = %x, want %x", again, reply)
 	}
-	if got := f.traps()[collector.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 1 {
+	if got := f.traps()[metrics.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 1 {
 		t.Errorf("traps after retransmission = %d, want 1", got)
 	}
-	if a, d := f.count(collector.VersionV2c, collector.ResultAccepted), f.count(collector.VersionV2c, collector.ResultDuplicate); a != 1 || d != 1 {
+	if a, d := f.count(metrics.VersionV2c, metrics.ResultAccepted), f.count(metrics.VersionV2c, metrics.ResultDuplicate); a != 1 || d != 1 {
 		t.Errorf("accepted, duplicate = %d, %d; want 1, 1", a, d)
 	}
 
@@ -160,7 +160,7 @@ func TestInformAcknowledgedOnceCounted(t *testing.T) {
 	f.handle(v2cTrap(snmp.PDUInformRequest, 4243, oidLinkDown))
 	f.clock = f.clock.Add(DefaultInformWindow)
 	f.handle(inform)
-	if got := f.traps()[collector.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 3 {
+	if got := f.traps()[metrics.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 3 {
 		t.Errorf("traps = %d, want 3", got)
 	}
 }
@@ -174,10 +174,10 @@ func TestOverflowKeepsTotals(t *testing.T) {
 	for _, c := range f.traps() {
 		sum += c
 	}
-	if sum != 10 || f.count(collector.VersionV2c, collector.ResultAccepted) != 10 {
-		t.Errorf("sum over series = %d, accepted = %d; want 10, 10", sum, f.count(collector.VersionV2c, collector.ResultAccepted))
+	if sum != 10 || f.count(metrics.VersionV2c, metrics.ResultAccepted) != 10 {
+		t.Errorf("sum over series = %d, accepted = %d; want 10, 10", sum, f.count(metrics.VersionV2c, metrics.ResultAccepted))
 	}
-	if got := f.traps()[collector.Key{Device: collector.OverflowLabel, Trap: collector.OverflowLabel}]; got != 8 {
+	if got := f.traps()[metrics.Key{Device: metrics.OverflowLabel, Trap: metrics.OverflowLabel}]; got != 8 {
 		t.Errorf("overflow = %d, want 8", got)
 	}
 }
@@ -196,7 +196,7 @@ func TestHandleConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got := f.traps()[collector.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 4000 {
+	if got := f.traps()[metrics.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 4000 {
 		t.Errorf("count = %d, want 4000", got)
 	}
 }
@@ -267,7 +267,7 @@ func TestTrapLabel(t *testing.T) {
 		t.Errorf("untranslated = %d, want 1", n)
 	}
 	// A processor without names keeps every OID numeric.
-	bare := New(collector.NewStore(10, 0, nil), collector.NewPackets(), Options{})
+	bare := New(metrics.NewStore(10, 0, nil), metrics.NewPackets(), Options{})
 	if got, named := bare.TrapLabel([]byte("1.3.6.1.6.3.1.1.5.3")); got != "1.3.6.1.6.3.1.1.5.3" || named {
 		t.Errorf("no names: %s, %v", got, named)
 	}
@@ -346,8 +346,8 @@ func TestInternerBounded(t *testing.T) {
 // The trap labels are cached per name table: a new table (a reload, operator
 // MIBs loaded) must not go on serving the old table's labels.
 func TestSetNamesReplacesCachedLabels(t *testing.T) {
-	store := collector.NewStore(100, 0, nil)
-	pr := New(store, collector.NewPackets(), Options{})
+	store := metrics.NewStore(100, 0, nil)
+	pr := New(store, metrics.NewPackets(), Options{})
 	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown)}
 	pr.Handle(p, nil)
 	reconfigure(pr, func(s *Settings) { s.Names = genericNames })

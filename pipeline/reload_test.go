@@ -5,8 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
@@ -43,11 +43,11 @@ func compileReloadState(t *testing.T, community, metric string) reloadState {
 func TestReloadPublishesOneState(t *testing.T) {
 	a := compileReloadState(t, "a", "test_a_total")
 	b := compileReloadState(t, "b", "test_b_total")
-	store := collector.NewStore(0, 0, nil)
+	store := metrics.NewStore(0, 0, nil)
 	if err := store.SetFamilies(append(a.rules.Families(), b.rules.Families()...)); err != nil {
 		t.Fatal(err)
 	}
-	packets := collector.NewPackets()
+	packets := metrics.NewPackets()
 	pr := New(store, packets, Options{Names: mib.Builtin(), Security: a.sec, Rules: a.rules})
 
 	trap := snmp.AppendTrapV2(nil, snmp.V2c, []byte("a"), snmp.PDUTrapV2, 1, v2Varbinds(oidLinkDown))
@@ -71,7 +71,7 @@ func TestReloadPublishesOneState(t *testing.T) {
 	stop.Store(true)
 	wg.Wait()
 
-	accepted := packets.Listener("udp://:162").Get(collector.VersionV2c, collector.ResultAccepted)
+	accepted := packets.Listener("udp://:162").Get(metrics.VersionV2c, metrics.ResultAccepted)
 	var countedA, countedB float64
 	for _, d := range store.DerivedSnapshot() {
 		switch d.Family.Name {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -16,7 +16,7 @@ func (f *v3fixture) sendFrom(transport string, from netip.AddrPort, data []byte)
 }
 
 func (f *v3fixture) trapCount(trap string) uint64 {
-	return f.traps()[collector.Key{Device: "192.0.2.7", Trap: trap}]
+	return f.traps()[metrics.Key{Device: "192.0.2.7", Trap: trap}]
 }
 
 // A message the window has passed is still remembered: after the sender's
@@ -32,20 +32,20 @@ func TestReplayAfterWindowAndQuietSpell(t *testing.T) {
 	f.send(m2)
 	f.send(m1)
 	f.send(m2)
-	if a := f.v3(collector.ResultAccepted); a != 2 {
+	if a := f.v3(metrics.ResultAccepted); a != 2 {
 		t.Fatalf("accepted %d, want 2", a)
 	}
 	f.clock = f.clock.Add(engineStateTTL + time.Minute)
 	f.send(m1)
 	f.send(m2)
-	if a, down := f.v3(collector.ResultAccepted), f.trapCount("IF-MIB::linkDown"); a != 2 || down != 1 {
+	if a, down := f.v3(metrics.ResultAccepted), f.trapCount("IF-MIB::linkDown"); a != 2 || down != 1 {
 		t.Errorf("after a quiet spell: accepted %d, linkDown counted %d; want 2 and 1", a, down)
 	}
 	// A sender that rebooted without raising engineBoots, with messages
 	// of its own, is accepted after the quiet spell.
 	s.time, s.msgID = 3, 3
 	f.send(s.build(t, snmp.PDUTrapV2, oidLinkDown))
-	if a := f.v3(collector.ResultAccepted); a != 3 {
+	if a := f.v3(metrics.ResultAccepted); a != 3 {
 		t.Errorf("rebooted sender: accepted %d, want 3", a)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/sealed"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -28,7 +28,7 @@ func TestReplayStateRoundTrip(t *testing.T) {
 	in := opsSender()
 	in.engineID, in.boots, in.time, in.msgID, in.requestID = a.engine.ID, a.engine.Boots, a.engine.Time(), 9, 9
 	a.send(in.build(t, snmp.PDUInformRequest, oidLinkDown))
-	if n := a.v3(collector.ResultAccepted); n != 4 {
+	if n := a.v3(metrics.ResultAccepted); n != 4 {
 		t.Fatalf("accepted %d, want 4", n)
 	}
 	state, changes := a.proc.AppendReplayState(nil)
@@ -48,7 +48,7 @@ func TestReplayStateRoundTrip(t *testing.T) {
 	for _, m := range sent {
 		b.send(m)
 	}
-	if r, n := b.v3(collector.ResultReplayed), b.v3(collector.ResultAccepted); r != 3 || n != 0 {
+	if r, n := b.v3(metrics.ResultReplayed), b.v3(metrics.ResultAccepted); r != 3 || n != 0 {
 		t.Errorf("after the restart the old traps were: replayed %d, accepted %d; want 3 and 0", r, n)
 	}
 	// And after a quiet spell too.
@@ -56,7 +56,7 @@ func TestReplayStateRoundTrip(t *testing.T) {
 	b.send(sent[0])
 	s.time, s.msgID = 1003, 10
 	b.send(s.build(t, snmp.PDUTrapV2, oidLinkDown))
-	if r, n := b.v3(collector.ResultReplayed), b.v3(collector.ResultAccepted); r != 4 || n != 1 {
+	if r, n := b.v3(metrics.ResultReplayed), b.v3(metrics.ResultAccepted); r != 4 || n != 1 {
 		t.Errorf("after the restart and a quiet spell: replayed %d, accepted %d; want 4 and 1", r, n)
 	}
 	// Saving it again gives the same engines and messages.
@@ -129,7 +129,7 @@ func TestReplayStateCorrupt(t *testing.T) {
 			t.Errorf("%s: %v, want ErrCorruptReplayState", name, err)
 		}
 		b.send(first)
-		if n := b.v3(collector.ResultAccepted); n != 1 {
+		if n := b.v3(metrics.ResultAccepted); n != 1 {
 			t.Errorf("%s: the memory changed (accepted %d)", name, n)
 		}
 	}

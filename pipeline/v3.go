@@ -5,7 +5,7 @@ import (
 	"encoding/binary"
 	"sync/atomic"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 	"github.com/snmptrap-exporter/snmptrap_exporter/usm"
@@ -33,7 +33,7 @@ func init() {
 
 // v3Verdict is the outcome of USM processing.
 type v3Verdict struct {
-	result collector.Result // ResultAccepted when the message may go on
+	result metrics.Result // ResultAccepted when the message may go on
 	reason string
 	report int // a usmStats counter to report, 0 for none
 	// reportAuth: the Report must be authenticated (only notInTimeWindow,
@@ -75,24 +75,24 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 		// informs asks for our engine ID with an empty one.
 		// Not a refusal, but counted apart from the traps: one per
 		// discovery, before a sender's first inform.
-		return v3Verdict{result: collector.ResultDiscovery, reason: "engine discovery", report: statUnknownEngineIDs}
+		return v3Verdict{result: metrics.ResultDiscovery, reason: "engine discovery", report: statUnknownEngineIDs}
 	}
 	authoritative := eng != nil && bytes.Equal(v.EngineID, eng.ID)
 	s.v3 = v3ctx{authoritative: authoritative}
 
 	u := sec.users[string(v.UserName)]
 	if u == nil {
-		return v3Verdict{result: collector.ResultUnknownUser, reason: "unknown user", report: statUnknownUserNames}
+		return v3Verdict{result: metrics.ResultUnknownUser, reason: "unknown user", report: statUnknownUserNames}
 	}
 	lvl := s.level()
 	if lvl < u.minLevel {
-		return v3Verdict{result: collector.ResultLevelTooLow, reason: "security level below the user's minimum", report: statUnsupportedSecLevels}
+		return v3Verdict{result: metrics.ResultLevelTooLow, reason: "security level below the user's minimum", report: statUnsupportedSecLevels}
 	}
 	if (lvl >= levelAuthNoPriv && u.auth == usm.AuthNone) || (lvl == levelAuthPriv && u.priv == usm.PrivNone) {
-		return v3Verdict{result: collector.ResultAuthFailed, reason: "user has no key for the message's security level", report: statUnsupportedSecLevels}
+		return v3Verdict{result: metrics.ResultAuthFailed, reason: "user has no key for the message's security level", report: statUnsupportedSecLevels}
 	}
 	if !authoritative && u.engineIDs != nil && !u.engineIDs[string(v.EngineID)] {
-		return v3Verdict{result: collector.ResultUnknownEngineID, reason: "engine ID not allowed for this user"}
+		return v3Verdict{result: metrics.ResultUnknownEngineID, reason: "engine ID not allowed for this user"}
 	}
 	s.v3.user = u
 	if lvl == levelNoAuthNoPriv {
@@ -102,12 +102,12 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 	keys, cached := pr.keys.get(u, v.EngineID)
 	s.v3.keys = keys
 	if len(v.AuthParams) != u.auth.MACLen() {
-		return v3Verdict{result: collector.ResultAuthFailed, reason: "authentication parameters of the wrong length", report: statWrongDigests}
+		return v3Verdict{result: metrics.ResultAuthFailed, reason: "authentication parameters of the wrong length", report: statWrongDigests}
 	}
 	// The MAC covers the whole message with its own field zeroed; VerifyMsg
 	// hashes zeros in its place rather than changing or copying the message.
 	if !keys.auth.VerifyMsg(s.data, v.AuthOffset) {
-		return v3Verdict{result: collector.ResultAuthFailed, reason: "wrong digest", report: statWrongDigests}
+		return v3Verdict{result: metrics.ResultAuthFailed, reason: "wrong digest", report: statWrongDigests}
 	}
 	if !cached {
 		pr.keys.put(u, v.EngineID, keys)
@@ -122,10 +122,10 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 	}
 	switch tv {
 	case timeOutside:
-		return v3Verdict{result: collector.ResultNotInTimeWindow, reason: "outside the time window", report: statNotInTimeWindows, reportAuth: true}
+		return v3Verdict{result: metrics.ResultNotInTimeWindow, reason: "outside the time window", report: statNotInTimeWindows, reportAuth: true}
 	case timeReplayed:
 		if !authoritative {
-			return v3Verdict{result: collector.ResultReplayed, reason: "replayed message"}
+			return v3Verdict{result: metrics.ResultReplayed, reason: "replayed message"}
 		}
 		s.v3.replayed = true
 	}
@@ -133,16 +133,16 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 	if lvl == levelAuthPriv {
 		key := keys.privKey(u, v.EngineID)
 		if key == nil {
-			return v3Verdict{result: collector.ResultDecryptFailed, reason: "no privacy key for this user", report: statDecryptionErrors}
+			return v3Verdict{result: metrics.ResultDecryptFailed, reason: "no privacy key for this user", report: statDecryptionErrors}
 		}
 		plain, err := key.Decrypt(uint32(v.EngineBoots), uint32(v.EngineTime), v.PrivParams, v.Encrypted, s.plain[:0])
 		s.plain = plain
 		if err != nil {
-			return v3Verdict{result: collector.ResultDecryptFailed, reason: err.Error(), report: statDecryptionErrors}
+			return v3Verdict{result: metrics.ResultDecryptFailed, reason: err.Error(), report: statDecryptionErrors}
 		}
 		// A wrong privacy key yields noise, which does not decode.
 		if err := m.DecodeScopedPDU(plain); err != nil {
-			return v3Verdict{result: collector.ResultDecryptFailed, reason: "decrypted data is not a scoped PDU", report: statDecryptionErrors}
+			return v3Verdict{result: metrics.ResultDecryptFailed, reason: "decrypted data is not a scoped PDU", report: statDecryptionErrors}
 		}
 	}
 	return pinnedContext(s)
@@ -156,9 +156,9 @@ func (pr *Processor) admitV3(s *scratch, sec *Security) v3Verdict {
 func pinnedContext(s *scratch) v3Verdict {
 	u := s.v3.user
 	if s.v3.authoritative && u.engineIDs != nil && !u.engineIDs[string(s.msg.V3.ContextEngineID)] {
-		return v3Verdict{result: collector.ResultUnknownEngineID, reason: "contextEngineID not allowed for this user"}
+		return v3Verdict{result: metrics.ResultUnknownEngineID, reason: "contextEngineID not allowed for this user"}
 	}
-	return v3Verdict{result: collector.ResultAccepted}
+	return v3Verdict{result: metrics.ResultAccepted}
 }
 
 // v3Reply builds a v3 message from this exporter's engine to the sender of

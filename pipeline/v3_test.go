@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 	"github.com/snmptrap-exporter/snmptrap_exporter/usm"
@@ -115,7 +115,7 @@ func newV3Fixture(t *testing.T) *v3fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: collector.NewStore(100, 0, nil), packets: collector.NewPackets(), clock: time.Unix(1_700_000_000, 0)}
+	f := &fixture{store: metrics.NewStore(100, 0, nil), packets: metrics.NewPackets(), clock: time.Unix(1_700_000_000, 0)}
 	now := func() time.Time { return f.clock }
 	eng, _, err := engine.Load(t.TempDir(), nil, now)
 	if err != nil {
@@ -131,7 +131,7 @@ func (f *v3fixture) send(data []byte) (reply []byte, report bool) {
 	return reply, p.ReplyIsReport
 }
 
-func (f *v3fixture) v3(r collector.Result) uint64 { return f.count(collector.VersionV3, r) }
+func (f *v3fixture) v3(r metrics.Result) uint64 { return f.count(metrics.VersionV3, r) }
 
 func TestV3Traps(t *testing.T) {
 	f := newV3Fixture(t)
@@ -140,32 +140,32 @@ func TestV3Traps(t *testing.T) {
 	if reply, _ := f.send(trap); reply != nil {
 		t.Errorf("a trap got a reply: %x", reply)
 	}
-	if got := f.traps()[collector.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 1 || f.v3(collector.ResultAccepted) != 1 {
-		t.Fatalf("authPriv trap: count %d, accepted %d", got, f.v3(collector.ResultAccepted))
+	if got := f.traps()[metrics.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 1 || f.v3(metrics.ResultAccepted) != 1 {
+		t.Fatalf("authPriv trap: count %d, accepted %d", got, f.v3(metrics.ResultAccepted))
 	}
 
 	// The same bytes again inside the window: a replay.
 	f.send(trap)
-	if f.v3(collector.ResultReplayed) != 1 {
-		t.Errorf("replayed = %d, want 1", f.v3(collector.ResultReplayed))
+	if f.v3(metrics.ResultReplayed) != 1 {
+		t.Errorf("replayed = %d, want 1", f.v3(metrics.ResultReplayed))
 	}
 
 	cases := []struct {
 		name   string
 		mutate func(*sender)
-		want   collector.Result
+		want   metrics.Result
 	}{
-		{"wrong auth password", func(s *sender) { s.authPass = "wrong-password"; s.msgID = 10 }, collector.ResultAuthFailed},
-		{"wrong priv password", func(s *sender) { s.privPass = "wrong-password"; s.msgID = 11 }, collector.ResultDecryptFailed},
-		{"unknown user", func(s *sender) { s.user = "mallory"; s.msgID = 12 }, collector.ResultUnknownUser},
-		{"authNoPriv for an authPriv user", func(s *sender) { s.flags = snmp.FlagAuth; s.msgID = 13 }, collector.ResultLevelTooLow},
-		{"noAuthNoPriv for an authPriv user", func(s *sender) { s.flags = 0; s.msgID = 14 }, collector.ResultLevelTooLow},
-		{"older engineBoots", func(s *sender) { s.boots = 4; s.msgID = 15 }, collector.ResultNotInTimeWindow},
-		{"time 151 below the latest", func(s *sender) { s.time = 1000 - 151; s.msgID = 16 }, collector.ResultNotInTimeWindow},
+		{"wrong auth password", func(s *sender) { s.authPass = "wrong-password"; s.msgID = 10 }, metrics.ResultAuthFailed},
+		{"wrong priv password", func(s *sender) { s.privPass = "wrong-password"; s.msgID = 11 }, metrics.ResultDecryptFailed},
+		{"unknown user", func(s *sender) { s.user = "mallory"; s.msgID = 12 }, metrics.ResultUnknownUser},
+		{"authNoPriv for an authPriv user", func(s *sender) { s.flags = snmp.FlagAuth; s.msgID = 13 }, metrics.ResultLevelTooLow},
+		{"noAuthNoPriv for an authPriv user", func(s *sender) { s.flags = 0; s.msgID = 14 }, metrics.ResultLevelTooLow},
+		{"older engineBoots", func(s *sender) { s.boots = 4; s.msgID = 15 }, metrics.ResultNotInTimeWindow},
+		{"time 151 below the latest", func(s *sender) { s.time = 1000 - 151; s.msgID = 16 }, metrics.ResultNotInTimeWindow},
 		{"watcher from an engine not in engine_ids", func(s *sender) {
 			*s = sender{user: "watcher", auth: usm.AuthSHA256, authPass: "watcher-pass", engineID: []byte{0x80, 0, 0, 0, 9}, boots: 1, time: 1,
 				flags: snmp.FlagAuth, msgID: 17, requestID: 17}
-		}, collector.ResultUnknownEngineID},
+		}, metrics.ResultUnknownEngineID},
 	}
 	for _, tc := range cases {
 		s := opsSender()
@@ -188,9 +188,9 @@ func TestV3Traps(t *testing.T) {
 			boots: 6, time: 10, flags: snmp.FlagAuth, msgID: 23},
 		{user: "lab", engineID: []byte{0x80, 0, 0, 0, 7}, msgID: 24},
 	} {
-		before := f.v3(collector.ResultAccepted)
+		before := f.v3(metrics.ResultAccepted)
 		f.send(s.build(t, snmp.PDUTrapV2, oidLinkUp))
-		if f.v3(collector.ResultAccepted) != before+1 {
+		if f.v3(metrics.ResultAccepted) != before+1 {
 			t.Errorf("case %d (%s): not accepted", i, s.user)
 		}
 	}
@@ -200,9 +200,9 @@ func TestV3Traps(t *testing.T) {
 	f.clock = f.clock.Add(engineStateTTL + time.Second)
 	s := opsSender()
 	s.time, s.msgID = 10, 30
-	before := f.v3(collector.ResultAccepted)
+	before := f.v3(metrics.ResultAccepted)
 	f.send(s.build(t, snmp.PDUTrapV2, oidLinkDown))
-	if f.v3(collector.ResultAccepted) != before+1 {
+	if f.v3(metrics.ResultAccepted) != before+1 {
 		t.Error("sender not accepted after its engine state expired")
 	}
 }
@@ -258,7 +258,7 @@ func TestV3Informs(t *testing.T) {
 	if err := m.DecodeScopedPDU(plain); err != nil || m.PDUType != snmp.PDUResponse || m.RequestID != 4242 || len(m.Varbinds) != 3 {
 		t.Fatalf("ack PDU: %v %+v", err, m)
 	}
-	if got := f.traps()[collector.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 1 {
+	if got := f.traps()[metrics.Key{Device: "192.0.2.7", Trap: "IF-MIB::linkDown"}]; got != 1 {
 		t.Errorf("inform counted %d times", got)
 	}
 
@@ -270,8 +270,8 @@ func TestV3Informs(t *testing.T) {
 		!bytes.Equal(m.Varbinds[0].OID, statOIDs[statNotInTimeWindows]) || m.V3.EngineTime != f.engine.Time() {
 		t.Fatalf("time-window Report: %v %+v", err, m)
 	}
-	if f.v3(collector.ResultNotInTimeWindow) != 1 {
-		t.Errorf("not_in_time_window = %d", f.v3(collector.ResultNotInTimeWindow))
+	if f.v3(metrics.ResultNotInTimeWindow) != 1 {
+		t.Errorf("not_in_time_window = %d", f.v3(metrics.ResultNotInTimeWindow))
 	}
 
 	// 4. An inform with a stale engine ID: a Report so the sender rediscovers.
@@ -300,10 +300,10 @@ func TestV3DiscoveryProbeSmallMsgMaxSize(t *testing.T) {
 	if reply, isReport := f.send(probe.build(t, snmp.PDUGetRequest, oidLinkDown)); reply != nil || isReport {
 		t.Fatalf("reply %x (report %v) to a probe with msgMaxSize 100", reply, isReport)
 	}
-	if got := f.v3(collector.ResultMalformed); got != 1 {
+	if got := f.v3(metrics.ResultMalformed); got != 1 {
 		t.Errorf("malformed v3 = %d, want 1", got)
 	}
-	if got := f.v3(collector.ResultUnknownEngineID); got != 0 {
+	if got := f.v3(metrics.ResultUnknownEngineID); got != 0 {
 		t.Errorf("unknown_engine_id v3 = %d, want 0", got)
 	}
 	// The same probe with msgMaxSize 484 is answered.
@@ -323,8 +323,8 @@ func TestCommunityAndSourceAllowLists(t *testing.T) {
 	if outside != nil {
 		t.Error("reply to a refused source")
 	}
-	if a, c, s := f.count(collector.VersionV2c, collector.ResultAccepted), f.count(collector.VersionV2c, collector.ResultCommunityRejected),
-		f.count(collector.VersionV2c, collector.ResultSourceRejected); a != 1 || c != 1 || s != 1 {
+	if a, c, s := f.count(metrics.VersionV2c, metrics.ResultAccepted), f.count(metrics.VersionV2c, metrics.ResultCommunityRejected),
+		f.count(metrics.VersionV2c, metrics.ResultSourceRejected); a != 1 || c != 1 || s != 1 {
 		t.Errorf("accepted %d, community_rejected %d, source_rejected %d; want 1 each", a, c, s)
 	}
 
@@ -333,7 +333,7 @@ func TestCommunityAndSourceAllowLists(t *testing.T) {
 	sec, _ := NewSecurity(c)
 	reconfigure(f.proc, func(s *Settings) { s.Security = sec })
 	f.handle(wrong)
-	if a := f.count(collector.VersionV2c, collector.ResultAccepted); a != 2 {
+	if a := f.count(metrics.VersionV2c, metrics.ResultAccepted); a != 2 {
 		t.Errorf("after reload: accepted %d, want 2", a)
 	}
 }
@@ -360,7 +360,7 @@ func TestRepliesRateLimited(t *testing.T) {
 		t.Errorf("%d acks sent at once, want the burst of %d", sent, replyBurst)
 	}
 	// Every inform was still counted.
-	if got := f.count(collector.VersionV2c, collector.ResultAccepted); got != 300 {
+	if got := f.count(metrics.VersionV2c, metrics.ResultAccepted); got != 300 {
 		t.Errorf("accepted %d, want 300", got)
 	}
 	f.clock = f.clock.Add(time.Second)
@@ -378,12 +378,12 @@ func TestReplayAfterQuietSender(t *testing.T) {
 	f.send(first)
 	f.clock = f.clock.Add(engineStateTTL + time.Minute)
 	f.send(first)
-	if r := f.v3(collector.ResultReplayed); r != 1 {
+	if r := f.v3(metrics.ResultReplayed); r != 1 {
 		t.Errorf("replay after a quiet spell: replayed %d, want 1", r)
 	}
 	s.time, s.msgID = 3, 2 // rebooted, engineBoots unchanged
 	f.send(s.build(t, snmp.PDUTrapV2, oidLinkDown))
-	if a := f.v3(collector.ResultAccepted); a != 2 {
+	if a := f.v3(metrics.ResultAccepted); a != 2 {
 		t.Errorf("rebooted sender: accepted %d, want 2", a)
 	}
 }

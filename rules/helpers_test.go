@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -24,7 +24,7 @@ type recorder struct {
 	updates []string
 }
 
-func (r *recorder) Update(f *collector.Family, op collector.Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool {
+func (r *recorder) Update(f *metrics.Family, op metrics.Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool {
 	if len(values) != len(f.Labels) {
 		panic(fmt.Sprintf("%d values for the labels %v of %s", len(values), f.Labels, f.Name))
 	}
@@ -34,7 +34,7 @@ func (r *recorder) Update(f *collector.Family, op collector.Op, src netip.Addr, 
 		fmt.Fprintf(&b, ",%s=%q", l, values[i])
 	}
 	b.WriteString("} ")
-	if op == collector.OpAdd {
+	if op == metrics.OpAdd {
 		b.WriteString("add ")
 	} else {
 		b.WriteString("set ")

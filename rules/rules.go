@@ -19,8 +19,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -43,9 +43,9 @@ type Trap struct {
 	At time.Time
 }
 
-// Sink receives the updates; *collector.Store is one.
+// Sink receives the updates; *metrics.Store is one.
 type Sink interface {
-	Update(f *collector.Family, op collector.Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool
+	Update(f *metrics.Family, op metrics.Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool
 }
 
 // Set is a compiled set of rules. It is immutable and safe for concurrent
@@ -54,7 +54,7 @@ type Set struct {
 	byOID      map[string][]binding // by the BER content of the trap OID
 	byPrefix   map[string][]binding // numeric prefix rules, by prefix content
 	prefixLens []int                // distinct lengths of byPrefix's keys, ascending
-	families   []*collector.Family
+	families   []*metrics.Family
 }
 
 // binding is one rule that applies to a trap OID.
@@ -80,7 +80,7 @@ type action struct {
 	order  int // position among the compiled rules: built-ins first, then rules:
 	name   string
 	kind   kind
-	family *collector.Family
+	family *metrics.Family
 	labels []label // one per family label, in the family's order
 	// anyInfo (info) is set when the update needs at least one info label
 	// present.
@@ -89,7 +89,7 @@ type action struct {
 	scale     float64
 	stateFrom *stateFrom
 	// ttl is this rule's TTL for the series it updates (as
-	// collector.Family.TTL); rules sharing a metric may differ.
+	// metrics.Family.TTL); rules sharing a metric may differ.
 	ttl time.Duration
 }
 
@@ -131,10 +131,10 @@ const (
 )
 
 // Families returns the families of the set's rules, built-ins included,
-// for (*collector.Store).SetFamilies. They are the pointers Apply passes to
+// for (*metrics.Store).SetFamilies. They are the pointers Apply passes to
 // the sink, the same on every call: the store accepts updates only for the
 // families it was given, so give it these before applying the set.
-func (s *Set) Families() []*collector.Family {
+func (s *Set) Families() []*metrics.Family {
 	if s == nil {
 		return nil
 	}
@@ -198,11 +198,11 @@ func sortBindings(bs []binding) []binding {
 }
 
 func (a *action) apply(t *Trap, st float64, sink Sink) {
-	op := collector.OpSet
+	op := metrics.OpSet
 	var v float64
 	switch a.kind {
 	case kindCount:
-		op, v = collector.OpAdd, 1
+		op, v = metrics.OpAdd, 1
 	case kindGauge:
 		vb, ok := find(t.Varbinds, a.value)
 		if !ok {
@@ -413,7 +413,7 @@ type compiler struct {
 }
 
 type familyDef struct {
-	f     *collector.Family
+	f     *metrics.Family
 	where string // the first rule that defined it
 }
 
@@ -441,13 +441,13 @@ func (c *compiler) rule(r *config.Rule, i int) error {
 		a.kind = kindState
 	}
 
-	f := &collector.Family{Name: metric, Help: r.Help}
+	f := &metrics.Family{Name: metric, Help: r.Help}
 	if act == config.ActionCount {
-		f.Type = collector.Counter
+		f.Type = metrics.Counter
 	}
 	switch act {
 	case config.ActionCount, config.ActionGauge, config.ActionTimestamp:
-		f.TTL = collector.TTLSeries
+		f.TTL = metrics.TTLSeries
 	}
 	if r.TTL != nil {
 		f.TTL = time.Duration(*r.TTL)
@@ -580,7 +580,7 @@ func defaultHelp(r *config.Rule, act string) string {
 
 // family returns the family of f's name, defined by f or by an earlier
 // rule with the same shape.
-func (c *compiler) family(r *config.Rule, i int, f *collector.Family) (*collector.Family, error) {
+func (c *compiler) family(r *config.Rule, i int, f *metrics.Family) (*metrics.Family, error) {
 	def, ok := c.families[f.Name]
 	if !ok {
 		c.families[f.Name] = &familyDef{f: f, where: r.Where(i, "")}
@@ -597,14 +597,14 @@ func (c *compiler) family(r *config.Rule, i int, f *collector.Family) (*collecto
 	return g, nil
 }
 
-func typeName(t collector.FamilyType) string {
-	if t == collector.Counter {
+func typeName(t metrics.FamilyType) string {
+	if t == metrics.Counter {
 		return "counter"
 	}
 	return "gauge"
 }
 
-func labelList(f *collector.Family) string {
+func labelList(f *metrics.Family) string {
 	l := "{" + strings.Join(append([]string{"device"}, f.Labels[:f.KeyLabels]...), ",")
 	if f.KeyLabels < len(f.Labels) {
 		l += "; " + strings.Join(f.Labels[f.KeyLabels:], ",")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -395,7 +396,7 @@ func TestNilSet(t *testing.T) {
 // discard is a Sink that keeps nothing.
 type discard struct{}
 
-func (discard) Update(*collector.Family, collector.Op, netip.Addr, string, []string, float64, time.Time, time.Duration) bool {
+func (discard) Update(*metrics.Family, metrics.Op, netip.Addr, string, []string, float64, time.Time, time.Duration) bool {
 	return true
 }
 
@@ -427,7 +428,7 @@ rules:
 // renamed interface, a restart counter.
 func TestThroughStore(t *testing.T) {
 	now := at
-	store := collector.NewStore(0, 7*24*time.Hour, func() time.Time { return now })
+	store := metrics.NewStore(0, 7*24*time.Hour, func() time.Time { return now })
 	s := mustCompile(t, nil, config.BuiltinRules{SynOpticsChassis: off()})
 	if err := store.SetFamilies(s.Families()); err != nil {
 		t.Fatal(err)
@@ -473,7 +474,7 @@ snmptrap_interface_up{device="sw1",ifIndex="4"} 0
 }
 
 func TestConcurrentApply(t *testing.T) {
-	store := collector.NewStore(0, 0, nil)
+	store := metrics.NewStore(0, 0, nil)
 	s := mustCompile(t, nil, config.BuiltinRules{})
 	if err := store.SetFamilies(s.Families()); err != nil {
 		t.Fatal(err)
@@ -513,7 +514,7 @@ rules:
 `)
 	builtins := mustCompile(b, nil, config.BuiltinRules{})
 	prefixes := mustCompile(b, withPrefix.Rules, config.BuiltinRules{})
-	store := collector.NewStore(0, 0, nil)
+	store := metrics.NewStore(0, 0, nil)
 	if err := store.SetFamilies(builtins.Families()); err != nil {
 		b.Fatal(err)
 	}
@@ -564,7 +565,7 @@ rules:
 		t.Fatal(err)
 	}
 	now := time.Unix(1_700_000_000, 0)
-	store := collector.NewStore(0, 0, func() time.Time { return now })
+	store := metrics.NewStore(0, 0, func() time.Time { return now })
 	if err := store.SetFamilies(set.Families()); err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,12 @@
-package collector
+package metrics
 
 import (
 	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 // The store is bounded by the bytes its labels hold as well as by the
@@ -12,7 +14,7 @@ import (
 // overflow series and counts as dropped for bytes_limit, and an expired
 // series gives its bytes back.
 func TestStoreBytesLimit(t *testing.T) {
-	clk := newClock()
+	clk := testfixtures.NewClock()
 	s := NewStore(0, time.Hour, clk.Now)
 	s.SetLimits(Limits{MaxLabelBytes: 90})
 	long := strings.Repeat("1.3.6.1.4.1.9999", 2) // 32 bytes

@@ -5,7 +5,7 @@
 // exporter): the receive path updates it with a map lookup and atomic adds,
 // and Collect walks it and emits const metrics, so the series cap and expiry
 // live in one place.
-package collector
+package metrics
 
 import (
 	"context"
@@ -96,9 +96,9 @@ type Store struct {
 	size atomic.Int64
 
 	// gen changes whenever a trap series is added or removed (under mu);
-	// the scrape index is rebuilt only then (see scrapeIndex).
+	// the scrape index is rebuilt only then (see Index).
 	gen     atomic.Uint64
-	index   atomic.Pointer[scrapeIndex]
+	index   atomic.Pointer[Index]
 	indexMu sync.Mutex // one rebuild at a time
 	// changed is set by every change, for snapshots (TakeChanged).
 	changed atomic.Bool
@@ -202,16 +202,11 @@ func (s *Store) forget(device string, size int) {
 func (k Key) size() int { return len(k.Device) + len(k.Trap) }
 
 // LabelBytes returns the bytes the label values of all series hold (what
-// Limits.MaxLabelBytes bounds).
-func (s *Store) LabelBytes() int {
-	used, _ := s.labelBytesNow()
-	return used
-}
+// Limits.MaxLabelBytes bounds). It takes no lock.
+func (s *Store) LabelBytes() int { return int(s.labelBytesRead.Load()) }
 
-// labelBytesNow returns LabelBytes and the limit without the lock.
-func (s *Store) labelBytesNow() (used, limit int) {
-	return int(s.labelBytesRead.Load()), int(s.maxLabelBytes.Load())
-}
+// LabelBytesLimit returns Limits.MaxLabelBytes (0: no limit).
+func (s *Store) LabelBytesLimit() int { return int(s.maxLabelBytes.Load()) }
 
 // TakeChanged reports whether the store changed since the last call (or
 // since it was made) and starts over: a snapshot saver skips an unchanged

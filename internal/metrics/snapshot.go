@@ -1,4 +1,4 @@
-package collector
+package metrics
 
 // Snapshots keep the store across restarts: the device × trap counters and
 // last-seen times, the overflow series and the rule-derived series (state

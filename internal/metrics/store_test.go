@@ -1,31 +1,16 @@
-package collector
+package metrics
 
 import (
+	"context"
+	"fmt"
 	"net/netip"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
-
-// fakeClock is a settable clock for expiry tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Unix(1_700_000_000, 0)} }
 
 func total(samples []Sample) uint64 {
 	var n uint64
@@ -36,7 +21,7 @@ func total(samples []Sample) uint64 {
 }
 
 func TestStoreCountsAndTimestamps(t *testing.T) {
-	clk := newClock()
+	clk := testfixtures.NewClock()
 	s := NewStore(10, 0, clk.Now)
 	s.Observe(netip.Addr{}, "10.0.0.1", "IF-MIB::linkDown", time.Time{})
 	clk.Add(time.Second)
@@ -64,7 +49,7 @@ func TestStoreCountsAndTimestamps(t *testing.T) {
 // When the cap is hit, traps go to the overflow series, the refusals are
 // counted, and the sum over all series stays the number of traps observed.
 func TestStoreLimitKeepsTotalsExact(t *testing.T) {
-	s := NewStore(3, 0, newClock().Now)
+	s := NewStore(3, 0, testfixtures.NewClock().Now)
 	const n = 100
 	for i := range n {
 		dev := string(rune('a' + i%10))
@@ -105,7 +90,7 @@ func TestStoreNoLimit(t *testing.T) {
 }
 
 func TestStoreExpiry(t *testing.T) {
-	clk := newClock()
+	clk := testfixtures.NewClock()
 	s := NewStore(10, time.Hour, clk.Now)
 	s.Observe(netip.Addr{}, "old", "t", time.Time{})
 	clk.Add(30 * time.Minute)
@@ -133,7 +118,7 @@ func TestStoreExpiry(t *testing.T) {
 }
 
 func TestStoreExpiryKeepsOverflow(t *testing.T) {
-	clk := newClock()
+	clk := testfixtures.NewClock()
 	s := NewStore(1, time.Minute, clk.Now)
 	s.Observe(netip.Addr{}, "a", "t", time.Time{})
 	s.Observe(netip.Addr{}, "b", "t", time.Time{}) // overflows
@@ -210,4 +195,82 @@ func TestLastSeenNeverGoesBack(t *testing.T) {
 	if got := s.Snapshot()[0]; got.Count != 2 || !got.Last.Equal(late) {
 		t.Errorf("count %d, last %v; want 2, %v", got.Count, got.Last, late)
 	}
+}
+
+// TestHeapPerSeries reports the heap an idle series costs beyond its label
+// strings (the figure issue 6 asks for), and bounds it.
+func TestHeapPerSeries(t *testing.T) {
+	if testing.Short() || raceEnabled {
+		t.Skip("memory measurement")
+	}
+	const n = 100000
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	s := NewStore(0, 0, nil)
+	for i := range n {
+		s.Observe(netip.Addr{}, fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), "IF-MIB::linkDown", time.Time{})
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	labels := 0
+	for _, x := range s.Snapshot() {
+		labels += len(x.Device) // the trap label is one shared constant
+	}
+	perSeries := (float64(after.HeapAlloc-before.HeapAlloc) - float64(labels)) / n
+	t.Logf("heap per series beyond its labels' bytes: %.0f B (%d series, %d label bytes)", perSeries, n, labels)
+	if perSeries > 150 {
+		t.Errorf("%.0f bytes of heap per series, target 150", perSeries)
+	}
+	runtime.KeepAlive(s)
+}
+
+// Series expire on the store's own loop, whether or not anything scrapes.
+func TestExpiryLoop(t *testing.T) {
+	clk := testfixtures.NewClock()
+	store := NewStore(0, time.Hour, clk.Now)
+	store.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		store.ExpireEvery(ctx, time.Millisecond)
+	}()
+	clk.Add(2 * time.Hour)
+	deadline := time.Now().Add(5 * time.Second)
+	for store.Len() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the expiry loop did not remove an expired series")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	<-done
+	if n := store.Dropped()[DropReasonExpired]; n != 1 {
+		t.Errorf("expired %d, want 1", n)
+	}
+}
+
+// What a scrape reads of the store takes no lock once the series are
+// indexed: it completes while a writer holds the store's lock for a long
+// time, so the receive path never waits for a scrape.
+func TestReadsTakeNoLock(t *testing.T) {
+	s := NewStore(10, time.Hour, nil)
+	s.SetLimits(Limits{MaxLabelBytes: 1000})
+	s.Observe(netip.Addr{}, "192.0.2.1", "IF-MIB::linkDown", time.Time{})
+	s.Index()
+	s.mu.Lock()
+	done := make(chan int)
+	go func() {
+		idx := s.Index()
+		n := idx.Len() + s.Len() + s.Limit() + s.LabelBytes() + s.LabelBytesLimit() + len(s.Dropped())
+		done <- n
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		s.mu.Unlock()
+		t.Fatal("a read of the store waited for its lock")
+	}
+	s.mu.Unlock()
 }

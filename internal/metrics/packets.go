@@ -1,4 +1,4 @@
-package collector
+package metrics
 
 import (
 	"sync"
@@ -26,10 +26,10 @@ const (
 	ResultReplayed
 	ResultLevelTooLow
 	ResultDiscovery
-	numResults
+	NumResults
 )
 
-var resultNames = [numResults]string{
+var resultNames = [NumResults]string{
 	ResultAccepted:          "accepted",
 	ResultDuplicate:         "duplicate",
 	ResultMalformed:         "malformed",
@@ -48,7 +48,7 @@ var resultNames = [numResults]string{
 }
 
 func (r Result) String() string {
-	if r < 0 || r >= numResults {
+	if r < 0 || r >= NumResults {
 		return "unknown"
 	}
 	return resultNames[r]
@@ -63,10 +63,10 @@ const (
 	VersionV1
 	VersionV2c
 	VersionV3
-	numVersions
+	NumVersions
 )
 
-var versionNames = [numVersions]string{
+var versionNames = [NumVersions]string{
 	VersionUnknown: "unknown",
 	VersionV1:      "v1",
 	VersionV2c:     "v2c",
@@ -74,15 +74,24 @@ var versionNames = [numVersions]string{
 }
 
 func (v Version) String() string {
-	if v < 0 || v >= numVersions {
+	if v < 0 || v >= NumVersions {
 		return "unknown"
 	}
 	return versionNames[v]
 }
 
-// always lists the version × result pairs exported from the start (as 0), so
-// that rate() and increase() see the first event of each; other pairs appear
-// once they happen.
+// Always reports whether the pair of version and result is exported from
+// the start (as 0), so that rate() and increase() see the first event of
+// each; other pairs appear once they happen.
+func Always(v Version, r Result) bool {
+	for _, p := range always {
+		if p.v == v && p.r == r {
+			return true
+		}
+	}
+	return false
+}
+
 var always = []struct {
 	v Version
 	r Result
@@ -102,9 +111,15 @@ var always = []struct {
 // The counters are a fixed array, so counting is one atomic add.
 type ListenerCounters struct {
 	listener    string
-	packets     [numVersions][numResults]atomic.Uint64
+	packets     [NumVersions][NumResults]atomic.Uint64
 	rateLimited atomic.Uint64
 }
+
+// Name returns the listener's name (the listener label).
+func (c *ListenerCounters) Name() string { return c.listener }
+
+// RateLimitedCount returns how many replies RateLimited counted.
+func (c *ListenerCounters) RateLimitedCount() uint64 { return c.rateLimited.Load() }
 
 // RateLimited counts a reply (an inform acknowledgement or a Report) not
 // sent because its destination had used up its reply budget.
@@ -112,7 +127,7 @@ func (c *ListenerCounters) RateLimited() { c.rateLimited.Add(1) }
 
 // Inc counts one packet.
 func (c *ListenerCounters) Inc(v Version, r Result) {
-	if v < 0 || v >= numVersions {
+	if v < 0 || v >= NumVersions {
 		v = VersionUnknown
 	}
 	c.packets[v][r].Add(1)
@@ -151,7 +166,8 @@ func (p *Packets) Listener(name string) *ListenerCounters {
 	return c
 }
 
-func (p *Packets) all() []*ListenerCounters {
+// All returns the counters of every listener, in the order they were made.
+func (p *Packets) All() []*ListenerCounters {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]*ListenerCounters(nil), p.listeners...)

@@ -1,6 +1,8 @@
-package collector
+package metrics
 
 import (
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
+
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -22,9 +24,9 @@ import (
 
 // snapshotStore has trap series, the overflow series and rule-derived
 // series of both types, with label values that need escaping.
-func snapshotStore(t testing.TB) (*Store, *fakeClock) {
+func snapshotStore(t testing.TB) (*Store, *testfixtures.Clock) {
 	t.Helper()
-	clk := newClock()
+	clk := testfixtures.NewClock()
 	s := NewStore(4, 0, clk.Now)
 	if err := s.SetFamilies([]*Family{ifUp(), ifInfo(), restarts()}); err != nil {
 		t.Fatal(err)
@@ -202,7 +204,7 @@ func TestRestoreDropsChangedFamilies(t *testing.T) {
 // seen trap series; the counts of the others go to the overflow series, so
 // the total stays exact.
 func TestRestoreRespectsLimits(t *testing.T) {
-	clk := newClock()
+	clk := testfixtures.NewClock()
 	s := NewStore(0, 0, clk.Now)
 	s.SetFamilies([]*Family{ifUp()})
 	for i := range 5 {
@@ -419,7 +421,7 @@ func TestSnapshotWhileObserving(t *testing.T) {
 	s := NewStore(1000, 0, nil)
 	s.SetFamilies([]*Family{ifUp()})
 	up := s.Family("snmptrap_interface_up")
-	inBackground(t, 4, func(g, i int) {
+	testfixtures.InBackground(t, 4, func(g, i int) {
 		s.Observe(srcA, fmt.Sprintf("d%d", i%50), fmt.Sprintf("T%d", g), time.Time{})
 		s.Update(up, OpSet, srcA, fmt.Sprintf("d%d", i%50), []string{fmt.Sprint(g)}, float64(i%2), time.Time{}, up.TTL)
 	})

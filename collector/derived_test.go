@@ -25,13 +25,13 @@ func TestDerivedSetAddAndAttributes(t *testing.T) {
 	if err := s.SetFamilies([]*metrics.Family{up, info, rs}); err != nil {
 		t.Fatal(err)
 	}
-	s.Update(up, metrics.OpSet, srcA, "sw1", []string{"3"}, 0, time.Time{}, up.TTL)
-	s.Update(up, metrics.OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, up.TTL)
-	s.Update(up, metrics.OpSet, srcA, "sw1", []string{"4"}, 0, time.Time{}, up.TTL)
-	s.Update(info, metrics.OpSet, srcA, "sw1", []string{"3", "Gi1/0/3"}, 1, time.Time{}, info.TTL)
-	s.Update(info, metrics.OpSet, srcA, "sw1", []string{"3", "uplink"}, 1, time.Time{}, info.TTL) // renamed: replaces
-	s.Update(rs, metrics.OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
-	s.Update(rs, metrics.OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
+	s.Update(metrics.Update{Family: up, Op: metrics.OpSet, Src: srcA, Device: "sw1", Values: []string{"3"}, Value: 0, At: time.Time{}, TTL: up.TTL})
+	s.Update(metrics.Update{Family: up, Op: metrics.OpSet, Src: srcA, Device: "sw1", Values: []string{"3"}, Value: 1, At: time.Time{}, TTL: up.TTL})
+	s.Update(metrics.Update{Family: up, Op: metrics.OpSet, Src: srcA, Device: "sw1", Values: []string{"4"}, Value: 0, At: time.Time{}, TTL: up.TTL})
+	s.Update(metrics.Update{Family: info, Op: metrics.OpSet, Src: srcA, Device: "sw1", Values: []string{"3", "Gi1/0/3"}, Value: 1, At: time.Time{}, TTL: info.TTL})
+	s.Update(metrics.Update{Family: info, Op: metrics.OpSet, Src: srcA, Device: "sw1", Values: []string{"3", "uplink"}, Value: 1, At: time.Time{}, TTL: info.TTL}) // renamed: replaces
+	s.Update(metrics.Update{Family: rs, Op: metrics.OpAdd, Src: srcA, Device: "sw1", Values: nil, Value: 1, At: time.Time{}, TTL: rs.TTL})
+	s.Update(metrics.Update{Family: rs, Op: metrics.OpAdd, Src: srcA, Device: "sw1", Values: nil, Value: 1, At: time.Time{}, TTL: rs.TTL})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(NewDerivedCollector(s, func(seen []string) []metrics.DeviceInfo {

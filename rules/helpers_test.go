@@ -24,7 +24,8 @@ type recorder struct {
 	updates []string
 }
 
-func (r *recorder) Update(f *metrics.Family, op metrics.Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool {
+func (r *recorder) Update(u metrics.Update) bool {
+	f, op, device, values, v := u.Family, u.Op, u.Device, u.Values, u.Value
 	if len(values) != len(f.Labels) {
 		panic(fmt.Sprintf("%d values for the labels %v of %s", len(values), f.Labels, f.Name))
 	}

@@ -45,7 +45,7 @@ type Trap struct {
 
 // Sink receives the updates; *metrics.Store is one.
 type Sink interface {
-	Update(f *metrics.Family, op metrics.Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool
+	Update(u metrics.Update) bool
 }
 
 // Set is a compiled set of rules. It is immutable and safe for concurrent
@@ -252,7 +252,7 @@ func (a *action) apply(t *Trap, st float64, sink Sink) {
 	if a.anyInfo && !present {
 		return
 	}
-	sink.Update(a.family, op, t.Src, t.Device, values, v, t.At, a.ttl)
+	sink.Update(metrics.Update{Family: a.family, Op: op, Src: t.Src, Device: t.Device, Values: values, Value: v, At: t.At, TTL: a.ttl})
 }
 
 // find returns the first varbind whose name is oid or an instance of it.

@@ -396,7 +396,7 @@ func TestNilSet(t *testing.T) {
 // discard is a Sink that keeps nothing.
 type discard struct{}
 
-func (discard) Update(*metrics.Family, metrics.Op, netip.Addr, string, []string, float64, time.Time, time.Duration) bool {
+func (discard) Update(metrics.Update) bool {
 	return true
 }
 

@@ -36,7 +36,7 @@ func TestStoreBytesLimit(t *testing.T) {
 	if err := s.SetFamilies([]*Family{f}); err != nil {
 		t.Fatal(err)
 	}
-	if s.Update(f, OpSet, netip.Addr{}, "192.0.2.1", []string{"2"}, 1, time.Time{}, 0) {
+	if s.Update(Update{Family: f, Op: OpSet, Src: netip.Addr{}, Device: "192.0.2.1", Values: []string{"2"}, Value: 1, At: time.Time{}, TTL: 0}) {
 		t.Error("a derived series past the byte bound was admitted")
 	}
 	clk.Add(2 * time.Hour)
@@ -44,7 +44,7 @@ func TestStoreBytesLimit(t *testing.T) {
 	if b := s.LabelBytes(); b != 0 {
 		t.Errorf("after expiry LabelBytes() = %d, want 0", b)
 	}
-	if !s.Update(f, OpSet, netip.Addr{}, "192.0.2.1", []string{"2"}, 1, time.Time{}, 0) {
+	if !s.Update(Update{Family: f, Op: OpSet, Src: netip.Addr{}, Device: "192.0.2.1", Values: []string{"2"}, Value: 1, At: time.Time{}, TTL: 0}) {
 		t.Error("a derived series was refused with room to spare")
 	}
 	if b := s.LabelBytes(); b != len("192.0.2.1")+len("2") {
@@ -67,7 +67,7 @@ func TestStoreTakeChanged(t *testing.T) {
 	f := ifUp()
 	s.SetFamilies([]*Family{f})
 	s.TakeChanged()
-	s.Update(f, OpSet, netip.Addr{}, "a", []string{"1"}, 1, time.Time{}, 0)
+	s.Update(Update{Family: f, Op: OpSet, Src: netip.Addr{}, Device: "a", Values: []string{"1"}, Value: 1, At: time.Time{}, TTL: 0})
 	if !s.TakeChanged() {
 		t.Error("an update did not count as a change")
 	}

@@ -107,14 +107,31 @@ const (
 	OpAdd           // add to a counter
 )
 
-// Update sets (OpSet) or adds to (OpAdd) the series of family f for device
-// with the label values given (len(values) == len(f.Labels)), at the given
-// time (zero: the store's clock), and gives the series the TTL ttl (as
-// Family.TTL: TTLSeries, 0 to keep, or a duration). src is the address the trap came from,
-// for the per-source limit on new series. It reports false when a new
-// series was refused by a limit (counted in snmptrap_series_dropped_total)
-// or f is not one of the store's families nor shaped as the one of its name.
-func (s *Store) Update(f *Family, op Op, src netip.Addr, device string, values []string, v float64, at time.Time, ttl time.Duration) bool {
+// Update is one change to a rule-derived series.
+type Update struct {
+	// Family is the series' family; Values its label values after device
+	// (len(Values) == len(Family.Labels)).
+	Family *Family
+	Op     Op
+	// Src is the address the trap came from, for the per-source limit on
+	// new series.
+	Src    netip.Addr
+	Device string
+	Values []string
+	Value  float64
+	// At is when (zero: the store's clock).
+	At time.Time
+	// TTL is the series' TTL from now on (as Family.TTL: TTLSeries, 0 to
+	// keep, or a duration).
+	TTL time.Duration
+}
+
+// Update sets (OpSet) or adds to (OpAdd) a rule-derived series. It reports
+// false when a new series was refused by a limit (counted in
+// snmptrap_series_dropped_total) or the family is not one of the store's
+// families nor shaped as the one of its name.
+func (s *Store) Update(u Update) bool {
+	f, op, src, device, values, v, at, ttl := u.Family, u.Op, u.Src, u.Device, u.Values, u.Value, u.At, u.TTL
 	if len(values) != len(f.Labels) {
 		panic(fmt.Sprintf("collector: %d label values for the %d labels of %s", len(values), len(f.Labels), f.Name))
 	}

@@ -27,8 +27,8 @@ func TestDerivedFamiliesReplaced(t *testing.T) {
 	s := NewStore(0, 0, nil)
 	up, rs := ifUp(), restarts()
 	s.SetFamilies([]*Family{up, rs})
-	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, up.TTL)
-	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
+	s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"3"}, Value: 1, At: time.Time{}, TTL: up.TTL})
+	s.Update(Update{Family: rs, Op: OpAdd, Src: srcA, Device: "sw1", Values: nil, Value: 1, At: time.Time{}, TTL: rs.TTL})
 
 	up2 := ifUp()
 	rs2 := restarts()
@@ -36,7 +36,7 @@ func TestDerivedFamiliesReplaced(t *testing.T) {
 	if err := s.SetFamilies([]*Family{up2, rs2}); err != nil {
 		t.Fatal(err)
 	}
-	if s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL) {
+	if s.Update(Update{Family: rs, Op: OpAdd, Src: srcA, Device: "sw1", Values: nil, Value: 1, At: time.Time{}, TTL: rs.TTL}) {
 		t.Error("an update of an old family whose labels changed was taken")
 	}
 	got := s.DerivedSnapshot()
@@ -61,9 +61,9 @@ func TestDerivedTTL(t *testing.T) {
 	up, rs := ifUp(), restarts()
 	short := &Family{Name: "snmptrap_alarm_active", Help: "x", Labels: []string{"alarm"}, KeyLabels: 1, TTL: 10 * time.Minute}
 	s.SetFamilies([]*Family{up, rs, short})
-	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 0, time.Time{}, up.TTL)
-	s.Update(rs, OpAdd, srcA, "sw1", nil, 1, time.Time{}, rs.TTL)
-	s.Update(short, OpSet, srcA, "sw1", []string{"fan"}, 1, time.Time{}, short.TTL)
+	s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"1"}, Value: 0, At: time.Time{}, TTL: up.TTL})
+	s.Update(Update{Family: rs, Op: OpAdd, Src: srcA, Device: "sw1", Values: nil, Value: 1, At: time.Time{}, TTL: rs.TTL})
+	s.Update(Update{Family: short, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"fan"}, Value: 1, At: time.Time{}, TTL: short.TTL})
 	s.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
 
 	now = now.Add(11 * time.Minute)
@@ -91,14 +91,14 @@ func TestPerDeviceLimit(t *testing.T) {
 	up := ifUp()
 	s.SetFamilies([]*Family{up})
 	s.Observe(srcA, "sw1", "a", time.Time{})
-	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 1, time.Time{}, up.TTL)
+	s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"1"}, Value: 1, At: time.Time{}, TTL: up.TTL})
 	if s.Observe(srcA, "sw1", "b", time.Time{}) {
 		t.Error("third series of sw1 admitted")
 	}
-	if s.Update(up, OpSet, srcA, "sw1", []string{"2"}, 1, time.Time{}, up.TTL) {
+	if s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"2"}, Value: 1, At: time.Time{}, TTL: up.TTL}) {
 		t.Error("third series of sw1 admitted")
 	}
-	if !s.Observe(srcA, "sw1", "a", time.Time{}) || !s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 0, time.Time{}, up.TTL) {
+	if !s.Observe(srcA, "sw1", "a", time.Time{}) || !s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"1"}, Value: 0, At: time.Time{}, TTL: up.TTL}) {
 		t.Error("an existing series of a full device was refused")
 	}
 	if !s.Observe(srcA, "sw2", "b", time.Time{}) {
@@ -151,9 +151,9 @@ func TestCapCountsDerived(t *testing.T) {
 	s := NewStore(2, 0, nil)
 	up := ifUp()
 	s.SetFamilies([]*Family{up})
-	s.Update(up, OpSet, srcA, "sw1", []string{"1"}, 1, time.Time{}, up.TTL)
+	s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"1"}, Value: 1, At: time.Time{}, TTL: up.TTL})
 	s.Observe(srcA, "sw1", "a", time.Time{})
-	if s.Update(up, OpSet, srcA, "sw1", []string{"2"}, 1, time.Time{}, up.TTL) || s.Observe(srcA, "sw1", "b", time.Time{}) {
+	if s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"2"}, Value: 1, At: time.Time{}, TTL: up.TTL}) || s.Observe(srcA, "sw1", "b", time.Time{}) {
 		t.Error("a series past the cap was admitted")
 	}
 	if d := s.Dropped()[DropReasonLimit]; d != 2 {
@@ -172,17 +172,17 @@ func TestUpdateDuringReloadKept(t *testing.T) {
 	if err := s.SetFamilies([]*Family{up}); err != nil {
 		t.Fatal(err)
 	}
-	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, up.TTL)
+	s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"3"}, Value: 1, At: time.Time{}, TTL: up.TTL})
 
 	up2 := ifUp() // the reloaded configuration's family, same shape
 	if err := s.SetFamilies([]*Family{up2}); err != nil {
 		t.Fatal(err)
 	}
 	// The old rules, still in use for a moment: linkDown on ifIndex 3 and 4.
-	if !s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 0, time.Time{}, up.TTL) {
+	if !s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"3"}, Value: 0, At: time.Time{}, TTL: up.TTL}) {
 		t.Error("an update of an existing series through the old, same-shaped family was lost")
 	}
-	if !s.Update(up, OpSet, srcA, "sw1", []string{"4"}, 0, time.Time{}, up.TTL) {
+	if !s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"4"}, Value: 0, At: time.Time{}, TTL: up.TTL}) {
 		t.Error("a new series through the old, same-shaped family was lost")
 	}
 	got := s.DerivedSnapshot()
@@ -196,13 +196,13 @@ func TestUpdateDuringReloadKept(t *testing.T) {
 	if err := s.SetFamilies([]*Family{reshaped}); err != nil {
 		t.Fatal(err)
 	}
-	if s.Update(up2, OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, up2.TTL) {
+	if s.Update(Update{Family: up2, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"3"}, Value: 1, At: time.Time{}, TTL: up2.TTL}) {
 		t.Error("an update through a family whose labels changed was taken")
 	}
 	if err := s.SetFamilies(nil); err != nil {
 		t.Fatal(err)
 	}
-	if s.Update(reshaped, OpSet, srcA, "sw1", []string{"x"}, 1, time.Time{}, reshaped.TTL) {
+	if s.Update(Update{Family: reshaped, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"x"}, Value: 1, At: time.Time{}, TTL: reshaped.TTL}) {
 		t.Error("an update through a removed family was taken")
 	}
 	if n := s.Len(); n != 0 {

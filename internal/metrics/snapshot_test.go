@@ -35,10 +35,10 @@ func snapshotStore(t testing.TB) (*Store, *testfixtures.Clock) {
 	s.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
 	clk.Add(time.Second)
 	s.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
-	s.Update(up, OpSet, srcA, "sw1", []string{"3"}, 0, time.Time{}, up.TTL)
-	s.Update(info, OpSet, srcA, "sw1", []string{"3", "Gi1/0/3 \"uplink\"\n\\ é \x01"}, 1, time.Time{}, info.TTL)
+	s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"3"}, Value: 0, At: time.Time{}, TTL: up.TTL})
+	s.Update(Update{Family: info, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"3", "Gi1/0/3 \"uplink\"\n\\ é \x01"}, Value: 1, At: time.Time{}, TTL: info.TTL})
 	clk.Add(time.Second)
-	s.Update(rs, OpAdd, srcB, "sw2", nil, 2, time.Time{}, rs.TTL)
+	s.Update(Update{Family: rs, Op: OpAdd, Src: srcB, Device: "sw2", Values: nil, Value: 2, At: time.Time{}, TTL: rs.TTL})
 	s.Observe(srcB, "sw2", "SNMPv2-MIB::coldStart", time.Time{}) // over the cap of 4
 	s.Observe(srcB, "sw2", "SNMPv2-MIB::warmStart", time.Time{})
 	return s, clk
@@ -115,7 +115,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	// The restored series are live: updates and the cap work on them.
 	r.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
-	if !r.Update(r.Family("snmptrap_interface_up"), OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, r.Family("snmptrap_interface_up").TTL) {
+	if !r.Update(Update{Family: r.Family("snmptrap_interface_up"), Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"3"}, Value: 1, At: time.Time{}, TTL: r.Family("snmptrap_interface_up").TTL}) {
 		t.Error("update of a restored series refused")
 	}
 	if r.Observe(srcA, "sw3", "IF-MIB::linkUp", time.Time{}) {
@@ -140,7 +140,7 @@ func TestSnapshotSpecialValues(t *testing.T) {
 	s.SetFamilies([]*Family{fam})
 	values := []float64{math.NaN(), math.Inf(1), math.Inf(-1), -0.5, 1e300, 5e-324, 12345678901234567}
 	for i, v := range values {
-		s.Update(fam, OpSet, srcA, "d", []string{fmt.Sprint(i)}, v, time.Time{}, fam.TTL)
+		s.Update(Update{Family: fam, Op: OpSet, Src: srcA, Device: "d", Values: []string{fmt.Sprint(i)}, Value: v, At: time.Time{}, TTL: fam.TTL})
 	}
 	r := NewStore(0, 0, nil)
 	r.SetFamilies([]*Family{{Name: fam.Name, Type: Gauge, Labels: []string{"k"}, KeyLabels: 1}})
@@ -213,7 +213,7 @@ func TestRestoreRespectsLimits(t *testing.T) {
 			s.Observe(srcA, fmt.Sprintf("d%d", i), "T", time.Time{})
 		}
 	}
-	s.Update(s.Family("snmptrap_interface_up"), OpSet, srcA, "d0", []string{"1"}, 0, time.Time{}, s.Family("snmptrap_interface_up").TTL)
+	s.Update(Update{Family: s.Family("snmptrap_interface_up"), Op: OpSet, Src: srcA, Device: "d0", Values: []string{"1"}, Value: 0, At: time.Time{}, TTL: s.Family("snmptrap_interface_up").TTL})
 	b := encode(s)
 
 	r := NewStore(3, 0, clk.Now)
@@ -252,8 +252,8 @@ func TestRestoreMerges(t *testing.T) {
 	r := NewStore(0, 0, clk.Now)
 	r.SetFamilies([]*Family{ifUp(), ifInfo(), restarts()})
 	r.Observe(srcA, "sw1", "IF-MIB::linkDown", time.Time{})
-	r.Update(r.Family("snmptrap_interface_up"), OpSet, srcA, "sw1", []string{"3"}, 1, time.Time{}, r.Family("snmptrap_interface_up").TTL)
-	r.Update(r.Family("snmptrap_device_restarts_total"), OpAdd, srcA, "sw2", nil, 1, time.Time{}, r.Family("snmptrap_device_restarts_total").TTL)
+	r.Update(Update{Family: r.Family("snmptrap_interface_up"), Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"3"}, Value: 1, At: time.Time{}, TTL: r.Family("snmptrap_interface_up").TTL})
+	r.Update(Update{Family: r.Family("snmptrap_device_restarts_total"), Op: OpAdd, Src: srcA, Device: "sw2", Values: nil, Value: 1, At: time.Time{}, TTL: r.Family("snmptrap_device_restarts_total").TTL})
 	if _, err := r.Restore(b); err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func TestSnapshotWhileObserving(t *testing.T) {
 	up := s.Family("snmptrap_interface_up")
 	testfixtures.InBackground(t, 4, func(g, i int) {
 		s.Observe(srcA, fmt.Sprintf("d%d", i%50), fmt.Sprintf("T%d", g), time.Time{})
-		s.Update(up, OpSet, srcA, fmt.Sprintf("d%d", i%50), []string{fmt.Sprint(g)}, float64(i%2), time.Time{}, up.TTL)
+		s.Update(Update{Family: up, Op: OpSet, Src: srcA, Device: fmt.Sprintf("d%d", i%50), Values: []string{fmt.Sprint(g)}, Value: float64(i % 2), At: time.Time{}, TTL: up.TTL})
 	})
 	var buf []byte
 	for range 50 {
@@ -445,7 +445,7 @@ func benchStore(b *testing.B, n int) *Store {
 		dev := fmt.Sprintf("10.%d.%d.%d", d>>16&255, d>>8&255, d&255)
 		s.Observe(netip.Addr{}, dev, traps[i%4], time.Time{})
 		if i%100 == 0 {
-			s.Update(up, OpSet, netip.Addr{}, dev, []string{fmt.Sprint(i % 48)}, 0, time.Time{}, up.TTL)
+			s.Update(Update{Family: up, Op: OpSet, Src: netip.Addr{}, Device: dev, Values: []string{fmt.Sprint(i % 48)}, Value: 0, At: time.Time{}, TTL: up.TTL})
 		}
 	}
 	return s

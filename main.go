@@ -254,7 +254,7 @@ func run(args []string) int {
 	reg := ownMetrics{
 		store:        store,
 		packets:      packets,
-		listeners:    func() []collector.ListenerStats { return listenerStats(listeners) },
+		listeners:    func() []receiver.Stats { return listenerStats(listeners) },
 		deviceInfo:   proc.DeviceInfo,
 		engine:       eng,
 		engineErrors: engineErrors,
@@ -387,25 +387,10 @@ func engineInfo(eng *engine.Engine) prometheus.Collector {
 	return g
 }
 
-func listenerStats(ls []receiver.Listener) []collector.ListenerStats {
-	out := make([]collector.ListenerStats, 0, len(ls))
+func listenerStats(ls []receiver.Listener) []receiver.Stats {
+	out := make([]receiver.Stats, 0, len(ls))
 	for _, l := range ls {
-		s := l.Stats()
-		cs := collector.ListenerStats{
-			Listener:            s.Listener,
-			Transport:           s.Transport,
-			InformsAcknowledged: s.InformsAcknowledged,
-			AckErrors:           s.AckErrors,
-			ReportsSent:         s.ReportsSent,
-			ReceiveBufferBytes:  s.ReceiveBufferBytes,
-			ConnectionsOpen:     s.ConnectionsOpen,
-			ConnectionsAccepted: s.ConnectionsAccepted,
-			ConnectionsClosed:   s.ConnectionsClosed,
-		}
-		if s.KernelDrops >= 0 {
-			cs.Drops = map[string]uint64{"kernel": uint64(s.KernelDrops)}
-		}
-		out = append(out, cs)
+		out = append(out, l.Stats())
 	}
 	return out
 }

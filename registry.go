@@ -11,6 +11,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
 
 // ownMetrics are the parts whose collectors make the exporter's own
@@ -20,7 +21,7 @@ import (
 type ownMetrics struct {
 	store        *metrics.Store
 	packets      *metrics.Packets
-	listeners    func() []collector.ListenerStats
+	listeners    func() []receiver.Stats
 	deviceInfo   func(seen []string) []metrics.DeviceInfo
 	engine       *engine.Engine
 	engineErrors *prometheus.CounterVec

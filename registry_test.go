@@ -8,10 +8,10 @@ import (
 
 	"github.com/go-kit/log"
 
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
 
 // populated is the exporter's registry as run() builds it, with data in
@@ -27,10 +27,10 @@ func populated(t *testing.T) (ownMetrics, *metrics.Store) {
 	own := ownMetrics{
 		store:   store,
 		packets: packets,
-		listeners: func() []collector.ListenerStats {
-			return []collector.ListenerStats{
-				{Listener: "udp://:162", Transport: "udp", Drops: map[string]uint64{"kernel": 1}, ReceiveBufferBytes: 1},
-				{Listener: "tcp://:412", Transport: "tcp", ConnectionsOpen: 1, ConnectionsClosed: map[string]uint64{"eof": 1}},
+		listeners: func() []receiver.Stats {
+			return []receiver.Stats{
+				{Listener: "udp://:162", Transport: "udp", KernelDrops: 1, ReceiveBufferBytes: 1},
+				{Listener: "tcp://:412", Transport: "tcp", KernelDrops: -1, ConnectionsOpen: 1, ConnectionsClosed: map[string]uint64{"eof": 1}},
 			}
 		},
 		deviceInfo: func([]string) []metrics.DeviceInfo {

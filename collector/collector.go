@@ -4,39 +4,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
 
 const namespace = "snmptrap"
-
-// ListenerStats is what a listener reports about itself at scrape time. The
-// receiver fills it; this package only turns it into metrics, so that no
-// other stage imports Prometheus.
-type ListenerStats struct {
-	// Listener is the listen address as given on the command line.
-	Listener string
-	// Transport is "udp" or "tcp".
-	Transport string
-
-	// InformsAcknowledged counts responses sent; AckErrors responses that
-	// could not be sent.
-	InformsAcknowledged uint64
-	AckErrors           uint64
-	// ReportsSent counts SNMPv3 Reports sent (engine discovery, time
-	// window, unknown user...).
-	ReportsSent uint64
-
-	// Drops by stage ("kernel" for the socket's own drop counter as the
-	// kernel reports it). Only stages a listener has are present.
-	Drops map[string]uint64
-	// ReceiveBufferBytes is the socket receive buffer the kernel granted
-	// (UDP only; 0 when unknown).
-	ReceiveBufferBytes int
-
-	// TCP only.
-	ConnectionsOpen     int
-	ConnectionsAccepted uint64
-	ConnectionsClosed   map[string]uint64
-}
 
 // Exporter is the prometheus.Collector for the store's size and drops, the
 // packet counters and the listeners' statistics. The store's series
@@ -46,7 +17,7 @@ type ListenerStats struct {
 type Exporter struct {
 	store     *metrics.Store
 	packets   *metrics.Packets
-	listeners func() []ListenerStats
+	listeners func() []receiver.Stats
 
 	packetsTotal  *prometheus.Desc
 	informsAcked  *prometheus.Desc
@@ -68,7 +39,7 @@ type Exporter struct {
 
 // NewExporter returns a collector over store and packets; listeners, if not
 // nil, is called at every scrape for the listeners' own statistics.
-func NewExporter(store *metrics.Store, packets *metrics.Packets, listeners func() []ListenerStats) *Exporter {
+func NewExporter(store *metrics.Store, packets *metrics.Packets, listeners func() []receiver.Stats) *Exporter {
 	d := func(name, help string, labels ...string) *prometheus.Desc {
 		return prometheus.NewDesc(prometheus.BuildFQName(namespace, "", name), help, labels, nil)
 	}
@@ -131,8 +102,9 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(e.informsAcked, prometheus.CounterValue, float64(l.InformsAcknowledged), l.Listener)
 		ch <- prometheus.MustNewConstMetric(e.ackErrors, prometheus.CounterValue, float64(l.AckErrors), l.Listener)
 		ch <- prometheus.MustNewConstMetric(e.reportsSent, prometheus.CounterValue, float64(l.ReportsSent), l.Listener)
-		for stage, n := range l.Drops {
-			ch <- prometheus.MustNewConstMetric(e.drops, prometheus.CounterValue, float64(n), l.Listener, stage)
+		ch <- prometheus.MustNewConstMetric(e.rateLimited, prometheus.CounterValue, float64(l.RepliesRateLimited), l.Listener)
+		if l.KernelDrops >= 0 {
+			ch <- prometheus.MustNewConstMetric(e.drops, prometheus.CounterValue, float64(l.KernelDrops), l.Listener, "kernel")
 		}
 		switch l.Transport {
 		case "udp":
@@ -148,7 +120,6 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 }
 
 func (e *Exporter) collectPackets(ch chan<- prometheus.Metric, l *metrics.ListenerCounters) {
-	ch <- prometheus.MustNewConstMetric(e.rateLimited, prometheus.CounterValue, float64(l.RateLimitedCount()), l.Name())
 	for v := metrics.Version(0); v < metrics.NumVersions; v++ {
 		for r := metrics.Result(0); r < metrics.NumResults; r++ {
 			n := l.Get(v, r)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
+	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -35,10 +36,10 @@ func TestExporterGolden(t *testing.T) {
 	udp.Inc(metrics.VersionV3, metrics.ResultUnsupported)
 	packets.Listener("tcp://:412").Inc(metrics.VersionV1, metrics.ResultAccepted)
 
-	listeners := func() []ListenerStats {
-		return []ListenerStats{
-			{Listener: "udp://:162", Transport: "udp", InformsAcknowledged: 3, Drops: map[string]uint64{"kernel": 7}, ReceiveBufferBytes: 425984},
-			{Listener: "tcp://:412", Transport: "tcp", InformsAcknowledged: 1, AckErrors: 2, ConnectionsOpen: 1, ConnectionsAccepted: 5,
+	listeners := func() []receiver.Stats {
+		return []receiver.Stats{
+			{Listener: "udp://:162", Transport: "udp", InformsAcknowledged: 3, KernelDrops: 7, ReceiveBufferBytes: 425984},
+			{Listener: "tcp://:412", Transport: "tcp", InformsAcknowledged: 1, AckErrors: 2, KernelDrops: -1, ConnectionsOpen: 1, ConnectionsAccepted: 5,
 				ConnectionsClosed: map[string]uint64{"eof": 3, "framing_error": 1}},
 		}
 	}

@@ -206,7 +206,7 @@ func FuzzHandle(f *testing.F) {
 			if call == 2 {
 				scratch = make([]byte, 0, 16) // like a receiver's scratch buffer, but small: most replies must grow it
 			}
-			reply := fx.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}, scratch)
+			reply, _ := fx.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}, scratch)
 			if !bytes.Equal(data, orig) {
 				t.Fatalf("call %d: Handle modified its input", call)
 			}

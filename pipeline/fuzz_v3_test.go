@@ -132,7 +132,7 @@ func FuzzHandleV3(f *testing.F) {
 		pr := New(store, packets, Options{Security: sec, Engine: eng, Now: func() time.Time { return time.Unix(1_700_000_000, 0) }})
 		in := append([]byte(nil), data...)
 		p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: in}
-		reply := pr.Handle(p, nil)
+		reply, _ := pr.Handle(p, nil)
 
 		var total uint64
 		for v := metrics.VersionUnknown; v <= metrics.VersionV3; v++ {

@@ -84,7 +84,7 @@ func TestTCPInforms(t *testing.T) {
 	const n = 5000
 	acked := 0
 	for i := range n {
-		if reply := f.proc.Handle(&receiver.Packet{Listener: "tcp://:412", Transport: "tcp", Source: src,
+		if reply, _ := f.proc.Handle(&receiver.Packet{Listener: "tcp://:412", Transport: "tcp", Source: src,
 			Data: v2cTrap(snmp.PDUInformRequest, int32(i), oidLinkDown)}, nil); reply != nil {
 			acked++
 		}
@@ -93,7 +93,7 @@ func TestTCPInforms(t *testing.T) {
 		t.Errorf("%d of %d pipelined TCP informs acknowledged", acked, n)
 	}
 	retry := netip.AddrPortFrom(src.Addr(), src.Port()+1)
-	if reply := f.proc.Handle(&receiver.Packet{Listener: "tcp://:412", Transport: "tcp", Source: retry,
+	if reply, _ := f.proc.Handle(&receiver.Packet{Listener: "tcp://:412", Transport: "tcp", Source: retry,
 		Data: v2cTrap(snmp.PDUInformRequest, 1, oidLinkDown)}, nil); reply == nil {
 		t.Error("an inform retried on a new connection was not acknowledged")
 	}

@@ -260,12 +260,13 @@ func resultOf(k snmp.ErrorKind) metrics.Result {
 	return metrics.ResultMalformed
 }
 
-// Handle implements receiver.Handler: every message ends in exactly one
+// Handle implements receiver.Handler: it returns the reply, if any, with its
+// kind, which the listener counts. Every message ends in exactly one
 // increment of snmptrap_packets_total, and an admitted trap in one increment
 // of snmptrap_traps_received_total. An admitted inform is acknowledged after
 // it is counted; a retransmitted one is acknowledged again but not counted
 // again.
-func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
+func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.ReplyKind) {
 	s := pr.scratch.Get().(*scratch)
 	defer pr.scratch.Put(s)
 	c := pr.listener(p.Listener)
@@ -281,7 +282,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 			r = metrics.ResultNotSNMP
 		}
 		pr.reject(c, p, m, r, p.Framing.String(), "size", len(p.Data))
-		return nil
+		return nil, receiver.ReplyNone
 	}
 	if err := m.Decode(p.Data); err != nil {
 		var de *snmp.DecodeError
@@ -289,7 +290,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 			de = &snmp.DecodeError{Kind: snmp.Malformed, Reason: err.Error()}
 		}
 		pr.reject(c, p, m, resultOf(de.Kind), de.Reason, "offset", de.Offset, "size", len(p.Data))
-		return nil
+		return nil, receiver.ReplyNone
 	}
 	v := labelVersion(m.Version)
 	s.data, s.counters = p.Data, c
@@ -299,13 +300,13 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	sec := st.Security
 	if !sec.sourceAllowed(p.Source.Addr()) {
 		pr.reject(c, p, m, metrics.ResultSourceRejected, "source not in auth.sources")
-		return nil
+		return nil, receiver.ReplyNone
 	}
 	switch m.Version {
 	case snmp.V1, snmp.V2c:
 		if !sec.communityAllowed(m.Community) {
 			pr.reject(c, p, m, metrics.ResultCommunityRejected, "community not in auth.communities")
-			return nil
+			return nil, receiver.ReplyNone
 		}
 	case snmp.V3:
 		verdict := pr.admitV3(s, sec)
@@ -330,18 +331,18 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		}
 	default:
 		pr.reject(c, p, m, metrics.ResultUnsupported, "not a trap or inform", "pdu", m.PDUType)
-		return nil
+		return nil, receiver.ReplyNone
 	}
 
 	var err error
 	if s.oid, err = m.TrapOID(s.oid[:0]); err != nil {
 		pr.reject(c, p, m, metrics.ResultMalformed, err.Error())
-		return nil
+		return nil, receiver.ReplyNone
 	}
 	var tl trapLabel
 	if tl, s.text, err = st.tr.labelBER(s.oid, s.text); err != nil {
 		pr.reject(c, p, m, metrics.ResultMalformed, err.Error())
-		return nil
+		return nil, receiver.ReplyNone
 	}
 
 	inform := m.PDUType == snmp.PDUInformRequest
@@ -352,7 +353,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 		// is in the inform cache. Anything else is a replay.
 		if !inform || !pr.informs.recorded(informKeyOf(p, m.RequestID), pr.now()) {
 			pr.reject(c, p, m, metrics.ResultReplayed, "replayed message")
-			return nil
+			return nil, receiver.ReplyNone
 		}
 		return pr.duplicate(reply, s, p, c, v)
 	}
@@ -383,7 +384,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) []byte {
 	if inform {
 		return pr.ack(reply, s, p)
 	}
-	return nil
+	return nil, receiver.ReplyNone
 }
 
 // informKeyOf is the inform cache's key for an inform. Over UDP a sender
@@ -400,7 +401,7 @@ func informKeyOf(p *receiver.Packet, requestID int32) informKey {
 
 // duplicate acknowledges a retransmitted inform again without counting
 // it again.
-func (pr *Processor) duplicate(reply []byte, s *scratch, p *receiver.Packet, c *metrics.ListenerCounters, v metrics.Version) []byte {
+func (pr *Processor) duplicate(reply []byte, s *scratch, p *receiver.Packet, c *metrics.ListenerCounters, v metrics.Version) ([]byte, receiver.ReplyKind) {
 	c.Inc(v, metrics.ResultDuplicate)
 	if pr.debug {
 		level.Debug(pr.logger).Log("msg", "retransmitted inform acknowledged again, not counted", "listener", p.Listener,
@@ -419,16 +420,15 @@ func (pr *Processor) replyAllowed(p *receiver.Packet) bool {
 
 // ack builds the Response that acknowledges the inform in s.msg, within
 // the source's reply budget.
-func (pr *Processor) ack(reply []byte, s *scratch, p *receiver.Packet) []byte {
+func (pr *Processor) ack(reply []byte, s *scratch, p *receiver.Packet) ([]byte, receiver.ReplyKind) {
 	if !pr.replyAllowed(p) {
-		s.counters.RateLimited()
-		return nil
+		return nil, receiver.ReplyRateLimited
 	}
 	m := &s.msg
 	if m.Version != snmp.V3 {
-		return snmp.AppendResponse(reply, m)
+		return snmp.AppendResponse(reply, m), receiver.ReplyAck
 	}
-	return pr.v3Reply(reply, s, snmp.PDUResponse, m.RequestID, m.Varbinds, m.V3.Auth(), m.V3.Priv())
+	return pr.v3Reply(reply, s, snmp.PDUResponse, m.RequestID, m.Varbinds, m.V3.Auth(), m.V3.Priv()), receiver.ReplyAck
 }
 
 // printable returns a user name fit for a log line: as is when it is

@@ -54,7 +54,8 @@ func newFixture(limit int) *fixture {
 var src = netip.MustParseAddrPort("192.0.2.7:40000")
 
 func (f *fixture) handle(data []byte) []byte {
-	return f.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}, nil)
+	reply, _ := f.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}, nil)
+	return reply
 }
 
 func (f *fixture) count(v metrics.Version, r metrics.Result) uint64 {

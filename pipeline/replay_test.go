@@ -12,7 +12,8 @@ import (
 
 func (f *v3fixture) sendFrom(transport string, from netip.AddrPort, data []byte) (reply []byte, report bool) {
 	p := &receiver.Packet{Listener: transport + "://:162", Transport: transport, Source: from, Data: data}
-	return f.proc.Handle(p, nil), p.ReplyIsReport
+	reply, kind := f.proc.Handle(p, nil)
+	return reply, kind == receiver.ReplyReport
 }
 
 func (f *v3fixture) trapCount(trap string) uint64 {

@@ -223,17 +223,16 @@ func (pr *Processor) salt(p usm.PrivProtocol, boots int32) [8]byte {
 // report builds the Report for a refused message, when this exporter is
 // the authoritative engine (or the message is a discovery probe), the sender
 // asked for reports, and the source's reply budget allows.
-func (pr *Processor) report(dst []byte, s *scratch, p *receiver.Packet, verdict v3Verdict) []byte {
+func (pr *Processor) report(dst []byte, s *scratch, p *receiver.Packet, verdict v3Verdict) ([]byte, receiver.ReplyKind) {
 	v := &s.msg.V3
 	if verdict.report == 0 || pr.engine == nil || !v.Reportable() {
-		return nil
+		return nil, receiver.ReplyNone
 	}
 	if len(v.EngineID) != 0 && !s.v3.authoritative {
-		return nil // a trap's sender is authoritative: we report nothing
+		return nil, receiver.ReplyNone // a trap's sender is authoritative: we report nothing
 	}
 	if !pr.replyAllowed(p) {
-		s.counters.RateLimited()
-		return nil
+		return nil, receiver.ReplyRateLimited
 	}
 	count := pr.stats[verdict.report].Add(1)
 	vbs := []snmp.Varbind{{OID: statOIDs[verdict.report], Type: snmp.TagCounter32, Value: snmp.UnsignedValue(uint64(count))}}
@@ -243,10 +242,10 @@ func (pr *Processor) report(dst []byte, s *scratch, p *receiver.Packet, verdict 
 		requestID = s.msg.RequestID
 	}
 	out := pr.v3Reply(dst, s, snmp.PDUReport, requestID, vbs, verdict.reportAuth, false)
-	if out != nil {
-		p.ReplyIsReport = true
+	if out == nil {
+		return nil, receiver.ReplyNone
 	}
-	return out
+	return out, receiver.ReplyReport
 }
 
 // usmCounters holds the usmStats values Reports carry.

@@ -127,8 +127,8 @@ func newV3Fixture(t *testing.T) *v3fixture {
 
 func (f *v3fixture) send(data []byte) (reply []byte, report bool) {
 	p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}
-	reply = f.proc.Handle(p, nil)
-	return reply, p.ReplyIsReport
+	reply, kind := f.proc.Handle(p, nil)
+	return reply, kind == receiver.ReplyReport
 }
 
 func (f *v3fixture) v3(r metrics.Result) uint64 { return f.count(metrics.VersionV3, r) }
@@ -318,7 +318,7 @@ func TestCommunityAndSourceAllowLists(t *testing.T) {
 	f.handle(v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown))
 	wrong := snmp.AppendTrapV2(nil, snmp.V2c, []byte("private"), snmp.PDUTrapV2, 2, v2Varbinds(oidLinkDown))
 	f.handle(wrong)
-	outside := f.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: netip.MustParseAddrPort("198.51.100.1:9"),
+	outside, _ := f.proc.Handle(&receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: netip.MustParseAddrPort("198.51.100.1:9"),
 		Data: v2cTrap(snmp.PDUTrapV2, 3, oidLinkDown)}, nil)
 	if outside != nil {
 		t.Error("reply to a refused source")

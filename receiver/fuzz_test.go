@@ -192,11 +192,11 @@ func FuzzTCPFraming(f *testing.F) {
 		}
 
 		var got []Packet
-		h := HandlerFunc(func(p *Packet, reply []byte) []byte {
+		h := HandlerFunc(func(p *Packet, reply []byte) ([]byte, ReplyKind) {
 			cp := *p
 			cp.Data = bytes.Clone(p.Data)
 			got = append(got, cp)
-			return nil
+			return nil, ReplyNone
 		})
 		nop := log.NewNopLogger()
 		l := &tcpListener{

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-kit/log"
@@ -34,10 +35,6 @@ type Packet struct {
 	// clock once per batch of datagrams, not once per datagram. Zero means
 	// the handler's own clock.
 	Received time.Time
-	// ReplyIsReport is set by the handler when the reply it returns is an
-	// SNMPv3 Report rather than an inform acknowledgement, so the two are
-	// counted apart.
-	ReplyIsReport bool
 	// Framing is set when Data is not a message but the bytes a TCP
 	// connection sent that could not be cut into one; the handler counts
 	// them without decoding.
@@ -72,18 +69,62 @@ func (f FramingError) String() string {
 	return "unknown"
 }
 
+// ReplyKind says what a handler's reply is, for the listener's counters.
+type ReplyKind int
+
+// The kinds of reply.
+const (
+	ReplyNone        ReplyKind = iota // nothing to send
+	ReplyAck                          // an inform acknowledgement
+	ReplyReport                       // an SNMPv3 Report
+	ReplyRateLimited                  // a reply not sent: its destination used up its reply budget
+)
+
 // Handler processes messages. Handle is called concurrently from every
 // listener's goroutines. It may append a reply to reply (a scratch buffer
-// with spare capacity) and return it; a nil or empty result sends nothing.
+// with spare capacity) and return it with its kind; a nil or empty result
+// sends nothing. The listener counts every reply by its kind, once.
 type Handler interface {
-	Handle(p *Packet, reply []byte) []byte
+	Handle(p *Packet, reply []byte) ([]byte, ReplyKind)
 }
 
 // HandlerFunc adapts a function to the Handler interface.
-type HandlerFunc func(p *Packet, reply []byte) []byte
+type HandlerFunc func(p *Packet, reply []byte) ([]byte, ReplyKind)
 
 // Handle calls f.
-func (f HandlerFunc) Handle(p *Packet, reply []byte) []byte { return f(p, reply) }
+func (f HandlerFunc) Handle(p *Packet, reply []byte) ([]byte, ReplyKind) { return f(p, reply) }
+
+// replies counts a listener's replies: the one place they are counted.
+type replies struct {
+	acked, ackErrors, reports, rateLimited atomic.Uint64
+}
+
+// notSent counts a reply the handler did not let go out.
+func (r *replies) notSent(kind ReplyKind) {
+	if kind == ReplyRateLimited {
+		r.rateLimited.Add(1)
+	}
+}
+
+// sent counts a reply that was sent (err nil) or could not be.
+func (r *replies) sent(kind ReplyKind, err error) {
+	switch {
+	case err != nil:
+		r.ackErrors.Add(1)
+	case kind == ReplyReport:
+		r.reports.Add(1)
+	default:
+		r.acked.Add(1)
+	}
+}
+
+// stats fills in the reply counters of s.
+func (r *replies) stats(s *Stats) {
+	s.InformsAcknowledged = r.acked.Load()
+	s.AckErrors = r.ackErrors.Load()
+	s.ReportsSent = r.reports.Load()
+	s.RepliesRateLimited = r.rateLimited.Load()
+}
 
 // Options tune every listener.
 type Options struct {
@@ -162,6 +203,9 @@ type Stats struct {
 	InformsAcknowledged uint64
 	AckErrors           uint64
 	ReportsSent         uint64
+	// RepliesRateLimited counts acknowledgements and Reports not sent
+	// because their destination had used up its reply budget.
+	RepliesRateLimited uint64
 	// KernelDrops is the socket's drop counter from /proc/net/udp{,6}
 	// (UDP only; -1 when it could not be read).
 	KernelDrops        int64

@@ -22,20 +22,32 @@ type recorder struct {
 	pkts []Packet
 }
 
-func (r *recorder) Handle(p *Packet, reply []byte) []byte {
+func (r *recorder) Handle(p *Packet, reply []byte) ([]byte, ReplyKind) {
 	r.mu.Lock()
 	cp := *p
 	cp.Data = bytes.Clone(p.Data)
 	r.pkts = append(r.pkts, cp)
 	r.mu.Unlock()
 	if len(p.Data) > 0 && p.Data[0] == '?' {
-		return append(append(reply, '!'), p.Data[1:]...)
+		return append(append(reply, '!'), p.Data[1:]...), ReplyAck
 	}
 	// A BER SEQUENCE with a '?' just after its header asks for an echo too.
 	if len(p.Data) > 2 && p.Data[0] == 0x30 && bytes.IndexByte(p.Data[:min(len(p.Data), 6)], '?') > 0 {
-		return append(reply, p.Data...)
+		return append(reply, p.Data...), ReplyAck
 	}
-	return nil
+	// '#' asks for a Report, '-' stands for a reply the budget refused,
+	// first in the message or in a BER SEQUENCE's content.
+	marker := p.Data
+	if len(marker) > 2 && marker[0] == 0x30 {
+		marker = marker[2:]
+	}
+	if len(marker) > 0 && marker[0] == '#' {
+		return append(reply, p.Data...), ReplyReport
+	}
+	if len(marker) > 0 && marker[0] == '-' {
+		return nil, ReplyRateLimited
+	}
+	return nil, ReplyNone
 }
 
 func (r *recorder) packets() []Packet {
@@ -598,7 +610,7 @@ func TestUDPLargestIPv6Datagram(t *testing.T) {
 // BenchmarkTCPSmallMessages feeds a stream of minimal messages after one
 // large one (which grows the buffer): framing must stay linear.
 func BenchmarkTCPSmallMessages(b *testing.B) {
-	nop := HandlerFunc(func(*Packet, []byte) []byte { return nil })
+	nop := HandlerFunc(func(*Packet, []byte) ([]byte, ReplyKind) { return nil, ReplyNone })
 	l, err := Listen("tcp://127.0.0.1:0", nop, Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -655,5 +667,44 @@ func TestUDPReusePort(t *testing.T) {
 	waitFor(t, "every ack counted", func() bool { return l.Stats().InformsAcknowledged == senders })
 	if s := l.Stats(); s.KernelDrops != 0 || s.InformsAcknowledged != senders || s.ReceiveBufferBytes <= 0 {
 		t.Errorf("stats = %+v", s)
+	}
+}
+
+// The listener counts every reply once, by the kind the handler gives:
+// acknowledgements, Reports, and replies the handler refused for the
+// source's budget.
+func TestRepliesCountedByKind(t *testing.T) {
+	for _, network := range []string{"udp", "tcp"} {
+		t.Run(network, func(t *testing.T) {
+			l := serve(t, network+"://127.0.0.1:0", &recorder{}, Options{})
+			c, err := net.Dial(network, l.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			// Over TCP each message is a BER SEQUENCE: 0x30, a length, and
+			// the marker byte first in its content.
+			msg := func(b string) []byte {
+				if network == "tcp" {
+					return append([]byte{0x30, byte(len(b))}, b...)
+				}
+				return []byte(b)
+			}
+			for _, m := range []string{"#report", "-limited", "-limited", "nothing"} {
+				if _, err := c.Write(msg(m)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := c.Write(msg("?ack")); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the counts", func() bool {
+				s := l.Stats()
+				return s.ReportsSent == 1 && s.RepliesRateLimited == 2 && s.InformsAcknowledged == 1
+			})
+			if s := l.Stats(); s.AckErrors != 0 {
+				t.Errorf("ack errors %d", s.AckErrors)
+			}
+		})
 	}
 }

@@ -53,11 +53,9 @@ type tcpListener struct {
 	shutdown bool // set once Serve's context is done: no new connections
 	wg       sync.WaitGroup
 
-	accepted  atomic.Uint64
-	closed    sync.Map // reason -> *atomic.Uint64
-	acked     atomic.Uint64
-	ackErrors atomic.Uint64
-	reports   atomic.Uint64
+	accepted atomic.Uint64
+	closed   sync.Map // reason -> *atomic.Uint64
+	replies  replies
 
 	// readHook, when set (by tests, before Serve), is called before each
 	// read of a connection with the buffer the read appends to.
@@ -97,17 +95,16 @@ func (l *tcpListener) Stats() Stats {
 		v, _ := l.closed.Load(r)
 		closed[r] = v.(*atomic.Uint64).Load()
 	}
-	return Stats{
+	s := Stats{
 		Listener:            l.name,
 		Transport:           "tcp",
-		InformsAcknowledged: l.acked.Load(),
-		AckErrors:           l.ackErrors.Load(),
-		ReportsSent:         l.reports.Load(),
 		KernelDrops:         -1,
 		ConnectionsOpen:     open,
 		ConnectionsAccepted: l.accepted.Load(),
 		ConnectionsClosed:   closed,
 	}
+	l.replies.stats(&s)
+	return s
 }
 
 func (l *tcpListener) countClose(reason string) {
@@ -232,7 +229,7 @@ func (l *tcpListener) serveConn(ctx context.Context, c net.Conn) string {
 
 	reject := func(data []byte, f FramingError) {
 		pkt.Data, pkt.Framing = data, f
-		l.handler.Handle(&pkt, nil)
+		l.handler.Handle(&pkt, nil) // counted, never answered
 		pkt.Framing = FramingOK
 	}
 	for {
@@ -256,15 +253,18 @@ func (l *tcpListener) serveConn(ctx context.Context, c net.Conn) string {
 				break
 			}
 			pkt.Data = buf[start : start+size]
-			pkt.ReplyIsReport = false
 			pkt.Received = time.Now()
-			reply = l.handler.Handle(&pkt, reply[:0])
+			var kind ReplyKind
+			reply, kind = l.handler.Handle(&pkt, reply[:0])
 			start += size
 			consumed = true
-			if len(reply) > 0 && writeOK {
+			switch {
+			case len(reply) == 0:
+				l.replies.notSent(kind)
+			case writeOK:
 				// After a failed write the peer is gone or stuck, but the
 				// messages it already sent are still handled.
-				writeOK = l.write(c, reply, pkt.ReplyIsReport, logger)
+				writeOK = l.write(c, reply, kind, logger)
 			}
 		}
 		buf = buf[:copy(buf, buf[start:])]
@@ -345,20 +345,17 @@ func (l *tcpListener) serveConn(ctx context.Context, c net.Conn) string {
 	}
 }
 
-func (l *tcpListener) write(c net.Conn, b []byte, report bool, logger log.Logger) bool {
-	if err := c.SetWriteDeadline(time.Now().Add(writeTimeout)); err == nil {
-		if _, err = c.Write(b); err == nil {
-			if report {
-				l.reports.Add(1)
-			} else {
-				l.acked.Add(1)
-			}
-			return true
-		}
-		level.Debug(logger).Log("msg", "cannot send reply", "err", err)
+func (l *tcpListener) write(c net.Conn, b []byte, kind ReplyKind, logger log.Logger) bool {
+	err := c.SetWriteDeadline(time.Now().Add(writeTimeout))
+	if err == nil {
+		_, err = c.Write(b)
 	}
-	l.ackErrors.Add(1)
-	return false
+	l.replies.sent(kind, err)
+	if err != nil {
+		level.Debug(logger).Log("msg", "cannot send reply", "err", err)
+		return false
+	}
+	return true
 }
 
 func framingOf(err error) FramingError {

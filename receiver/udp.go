@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -34,9 +33,7 @@ type udpListener struct {
 	opts    Options
 	logger  log.Logger
 
-	acked     atomic.Uint64
-	ackErrors atomic.Uint64
-	reports   atomic.Uint64
+	replies replies
 }
 
 // udpSocket is one socket of a listener.
@@ -190,14 +187,8 @@ func (l *udpListener) Close() error {
 // Stats adds up the sockets' kernel drops; the receive buffer is the
 // smallest any socket was granted.
 func (l *udpListener) Stats() Stats {
-	s := Stats{
-		Listener:            l.name,
-		Transport:           "udp",
-		InformsAcknowledged: l.acked.Load(),
-		AckErrors:           l.ackErrors.Load(),
-		ReportsSent:         l.reports.Load(),
-		KernelDrops:         -1,
-	}
+	s := Stats{Listener: l.name, Transport: "udp", KernelDrops: -1}
+	l.replies.stats(&s)
 	var drops int64
 	for i, sock := range l.sockets {
 		if i == 0 || sock.rcvbuf < s.ReceiveBufferBytes {
@@ -283,10 +274,11 @@ func (s *udpSocket) serve(ctx context.Context) error {
 			}
 			pkt.Source = unmap(ua.AddrPort())
 			pkt.Data = m.Buffers[0][:m.N]
-			pkt.ReplyIsReport = false
-			out := l.handler.Handle(&pkt, reply[:0])
+			out, kind := l.handler.Handle(&pkt, reply[:0])
 			if len(out) > 0 {
-				s.send(out, ua, m.OOB[:m.NN], pkt.ReplyIsReport)
+				s.send(out, ua, m.OOB[:m.NN], kind)
+			} else {
+				l.replies.notSent(kind)
 			}
 		}
 	}
@@ -302,7 +294,7 @@ func (s *udpSocket) serve(ctx context.Context) error {
 // a dual-stack socket every reply to an IPv4 sender would leave from the
 // route's address. Linux accepts IPV6_PKTINFO with an IPv4-mapped address
 // for such a socket's IPv4 traffic.
-func (s *udpSocket) send(b []byte, to *net.UDPAddr, oob []byte, report bool) {
+func (s *udpSocket) send(b []byte, to *net.UDPAddr, oob []byte, kind ReplyKind) {
 	l := s.l
 	var dst net.IP
 	var ifindex int
@@ -318,16 +310,10 @@ func (s *udpSocket) send(b []byte, to *net.UDPAddr, oob []byte, report bool) {
 		}
 	}
 	err := s.sendmsg(b, to.AddrPort(), dst, ifindex)
+	l.replies.sent(kind, err)
 	if err != nil {
-		l.ackErrors.Add(1)
 		level.Debug(l.logger).Log("msg", "cannot send reply", "to", to.String(), "err", err)
-		return
 	}
-	if report {
-		l.reports.Add(1)
-		return
-	}
-	l.acked.Add(1)
 }
 
 // sendmsg sends b to `to` from address `from` (when known). A link-local

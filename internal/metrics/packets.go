@@ -110,20 +110,12 @@ var always = []struct {
 // ListenerCounters counts packets by version and result for one listener.
 // The counters are a fixed array, so counting is one atomic add.
 type ListenerCounters struct {
-	listener    string
-	packets     [NumVersions][NumResults]atomic.Uint64
-	rateLimited atomic.Uint64
+	listener string
+	packets  [NumVersions][NumResults]atomic.Uint64
 }
 
 // Name returns the listener's name (the listener label).
 func (c *ListenerCounters) Name() string { return c.listener }
-
-// RateLimitedCount returns how many replies RateLimited counted.
-func (c *ListenerCounters) RateLimitedCount() uint64 { return c.rateLimited.Load() }
-
-// RateLimited counts a reply (an inform acknowledgement or a Report) not
-// sent because its destination had used up its reply budget.
-func (c *ListenerCounters) RateLimited() { c.rateLimited.Add(1) }
 
 // Inc counts one packet.
 func (c *ListenerCounters) Inc(v Version, r Result) {

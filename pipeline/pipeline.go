@@ -117,8 +117,7 @@ type Processor struct {
 	stats       usmCounters
 	saltCounter atomic.Uint64
 
-	counters *interner[string, *metrics.ListenerCounters]
-	scratch  sync.Pool
+	scratch sync.Pool
 }
 
 // scratch is the per-call working memory, pooled so that steady-state
@@ -129,13 +128,12 @@ type scratch struct {
 	text []byte
 
 	// SNMPv3 working memory.
-	data     []byte // the message as received
-	counters *metrics.ListenerCounters
-	v3       v3ctx
-	plain    []byte // the decrypted scoped PDU
-	scoped   []byte // an outgoing scoped PDU
-	cipher   []byte // its encryption
-	mac      []byte
+	data   []byte // the message as received
+	v3     v3ctx
+	plain  []byte // the decrypted scoped PDU
+	scoped []byte // an outgoing scoped PDU
+	cipher []byte // its encryption
+	mac    []byte
 }
 
 // New returns a Processor counting into store and packets.
@@ -163,8 +161,6 @@ func New(store *metrics.Store, packets *metrics.Packets, opts Options) *Processo
 		keys:    newKeyCache(maxKeyCache),
 		times:   newTimeliness(maxEngines, maxSeenPerEngine, maxSeenTotal, engineStateTTL),
 		limiter: ratelimit.NewPerSource(replyRate, replyBurst, maxReplySources),
-		// Listener names are few and fixed; the bound is never reached.
-		counters: newInterner[string, *metrics.ListenerCounters](maxInterned),
 		scratch: sync.Pool{New: func() any {
 			return &scratch{
 				msg:    snmp.Message{Varbinds: make([]snmp.Varbind, 0, 32)},
@@ -231,13 +227,6 @@ func (pr *Processor) DeviceInfo(seen []string) []metrics.DeviceInfo {
 	return pr.settings.Load().Inventory.Info(seen)
 }
 
-func (pr *Processor) listener(name string) *metrics.ListenerCounters {
-	if c, ok := pr.counters.lookup(name); ok {
-		return c
-	}
-	return pr.counters.store(name, pr.packets.Listener(name))
-}
-
 func labelVersion(v snmp.Version) metrics.Version {
 	switch v {
 	case snmp.V1:
@@ -269,7 +258,7 @@ func resultOf(k snmp.ErrorKind) metrics.Result {
 func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.ReplyKind) {
 	s := pr.scratch.Get().(*scratch)
 	defer pr.scratch.Put(s)
-	c := pr.listener(p.Listener)
+	c := pr.packets.Listener(p.Listener)
 	m := &s.msg
 	s.v3 = v3ctx{}
 
@@ -293,7 +282,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 		return nil, receiver.ReplyNone
 	}
 	v := labelVersion(m.Version)
-	s.data, s.counters = p.Data, c
+	s.data = p.Data
 
 	// One load: every decision below uses the same configuration.
 	st := pr.settings.Load()

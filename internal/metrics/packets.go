@@ -134,27 +134,41 @@ func (c *ListenerCounters) Get(v Version, r Result) uint64 {
 type Packets struct {
 	untranslated atomic.Uint64
 
-	mu        sync.Mutex
+	// byName is read without a lock on every message, and copied whole
+	// when a listener is added: listeners are few and made at start.
+	byName    atomic.Pointer[map[string]*ListenerCounters]
+	mu        sync.Mutex // adding a listener
 	listeners []*ListenerCounters
-	byName    map[string]*ListenerCounters
 }
 
 // NewPackets returns an empty set of packet counters.
 func NewPackets() *Packets {
-	return &Packets{byName: make(map[string]*ListenerCounters)}
+	p := &Packets{}
+	p.byName.Store(&map[string]*ListenerCounters{})
+	return p
 }
 
-// Listener returns the counters of the named listener, creating them on first
-// use. Callers keep the result: the hot path never looks a listener up.
+// Listener returns the counters of the named listener, creating them on
+// first use. A lookup takes no lock and allocates nothing, so the receive
+// path calls it per message.
 func (p *Packets) Listener(name string) *ListenerCounters {
+	if c, ok := (*p.byName.Load())[name]; ok {
+		return c
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if c, ok := p.byName[name]; ok {
+	old := *p.byName.Load()
+	if c, ok := old[name]; ok {
 		return c
 	}
 	c := &ListenerCounters{listener: name}
-	p.byName[name] = c
+	next := make(map[string]*ListenerCounters, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[name] = c
 	p.listeners = append(p.listeners, c)
+	p.byName.Store(&next)
 	return c
 }
 

@@ -7,7 +7,6 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
@@ -28,11 +27,11 @@ import (
 	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
-	sloggokit "github.com/tjhop/slog-gokit"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/logging"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
@@ -133,7 +132,7 @@ func run(args []string) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	logger, base := newLogger(*logLevel, *logFormat)
+	logger, slogger := logging.New(*logLevel, *logFormat, os.Stderr)
 	mm := newMIBManager(*mibDirs, *mibTimeout, logger)
 	if command == translateCmd.FullCommand() {
 		table, _ := mm.load(context.Background()) // the built-in names at least
@@ -292,7 +291,7 @@ func run(args []string) int {
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	httpErr := make(chan error, 1)
 	go func() {
-		httpErr <- web.ListenAndServe(srv, webConfig, slog.New(sloggokit.NewGoKitHandler(base, slogLevel(*logLevel))))
+		httpErr <- web.ListenAndServe(srv, webConfig, slogger)
 	}()
 
 	var wg sync.WaitGroup
@@ -436,43 +435,4 @@ type promhttpLogger struct{ logger log.Logger }
 
 func (l promhttpLogger) Println(v ...any) {
 	level.Error(l.logger).Log("msg", fmt.Sprint(v...))
-}
-
-// newLogger returns the go-kit logger everything logs to, and the bare
-// formatter beneath it for the slog bridge that exporter-toolkit needs (the
-// bridge adds its own level, time and caller), so that both write one
-// stream in one format.
-func newLogger(lvl, format string) (logger, base log.Logger) {
-	w := log.NewSyncWriter(os.Stderr)
-	if format == "json" {
-		base = log.NewJSONLogger(w)
-	} else {
-		base = log.NewLogfmtLogger(w)
-	}
-	// Caller(5): the call site, seen through the level filter and helpers.
-	l := log.With(base, "ts", log.DefaultTimestampUTC, "caller", log.Caller(5))
-	var opt level.Option
-	switch lvl {
-	case "debug":
-		opt = level.AllowDebug()
-	case "warn":
-		opt = level.AllowWarn()
-	case "error":
-		opt = level.AllowError()
-	default:
-		opt = level.AllowInfo()
-	}
-	return level.NewFilter(l, opt), base
-}
-
-func slogLevel(lvl string) slog.Level {
-	switch lvl {
-	case "debug":
-		return slog.LevelDebug
-	case "warn":
-		return slog.LevelWarn
-	case "error":
-		return slog.LevelError
-	}
-	return slog.LevelInfo
 }

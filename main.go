@@ -250,11 +250,14 @@ func run(args []string) int {
 		return 0
 	}
 
+	derived := collector.NewDerivedCollector(store)
+	derived.SetDevices(ld.inv.Table())
+	cm.derived = derived
 	reg := ownMetrics{
 		store:        store,
 		packets:      packets,
 		listeners:    func() []receiver.Stats { return listenerStats(listeners) },
-		deviceInfo:   proc.DeviceInfo,
+		derived:      derived,
 		engine:       eng,
 		engineErrors: engineErrors,
 		cm:           cm,

@@ -22,7 +22,7 @@ type ownMetrics struct {
 	store        *metrics.Store
 	packets      *metrics.Packets
 	listeners    func() []receiver.Stats
-	deviceInfo   func(seen []string) []metrics.DeviceInfo
+	derived      *collector.DerivedCollector
 	engine       *engine.Engine
 	engineErrors *prometheus.CounterVec
 	cm           *configManager
@@ -36,7 +36,7 @@ func (o ownMetrics) collectors() []prometheus.Collector {
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collector.NewExporter(o.store, o.packets, o.listeners),
-		collector.NewDerivedCollector(o.store, o.deviceInfo),
+		o.derived,
 		o.engineErrors,
 		engineInfo(o.engine),
 	}
@@ -101,6 +101,7 @@ func placeholderOwnMetrics() ownMetrics {
 	store := metrics.NewStore(0, 0, nil)
 	return ownMetrics{
 		store:        store,
+		derived:      collector.NewDerivedCollector(store),
 		packets:      metrics.NewPackets(),
 		engine:       &engine.Engine{},
 		engineErrors: newEngineErrors(),

@@ -8,8 +8,10 @@ import (
 
 	"github.com/go-kit/log"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/inventory"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
@@ -24,6 +26,8 @@ func populated(t *testing.T) (ownMetrics, *metrics.Store) {
 	packets.Listener("udp://:162").Inc(metrics.VersionV2c, metrics.ResultAccepted)
 	store.Observe(netip.MustParseAddr("192.0.2.1"), "sw1", "IF-MIB::linkDown", time.Time{})
 	logger := log.NewNopLogger()
+	derived := collector.NewDerivedCollector(store)
+	derived.SetDevices(inventory.New([]config.Device{{Address: config.Source{Prefix: netip.MustParsePrefix("192.0.2.1/32")}, Name: "sw1", Labels: map[string]string{"site": "lab"}}}))
 	own := ownMetrics{
 		store:   store,
 		packets: packets,
@@ -33,9 +37,7 @@ func populated(t *testing.T) (ownMetrics, *metrics.Store) {
 				{Listener: "tcp://:412", Transport: "tcp", KernelDrops: -1, ConnectionsOpen: 1, ConnectionsClosed: map[string]uint64{"eof": 1}},
 			}
 		},
-		deviceInfo: func([]string) []metrics.DeviceInfo {
-			return []metrics.DeviceInfo{{Device: "sw1", Labels: map[string]string{"site": "lab"}}}
-		},
+		derived:      derived,
 		engine:       &engine.Engine{ID: []byte{0x80, 0, 0, 0, 1}},
 		engineErrors: newEngineErrors(),
 		cm:           newConfigManager("", logger, nil),

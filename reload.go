@@ -12,6 +12,7 @@ import (
 	"github.com/go-kit/log/level"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
@@ -23,11 +24,13 @@ import (
 // new one on SIGHUP or POST /-/reload (one path for both), keeps the old one
 // when the new one is bad, and shows it, secrets redacted, on /config.
 type configManager struct {
-	path   string
-	proc   *pipeline.Processor
-	store  *metrics.Store
-	mibs   *mibManager
-	logger log.Logger
+	path  string
+	proc  *pipeline.Processor
+	store *metrics.Store
+	mibs  *mibManager
+	// derived gets the inventory's device table on every reload.
+	derived *collector.DerivedCollector
+	logger  log.Logger
 	// table is the MIB table in use, which rules are checked against.
 	table    *mib.Table
 	reserved func(metric string) bool
@@ -153,6 +156,9 @@ func (cm *configManager) reloadNow() error {
 	// or named under the old.
 	cm.table = table
 	cm.proc.Apply(pipeline.Settings{Security: l.sec, Inventory: l.inv, Rules: l.rules, Names: table})
+	if cm.derived != nil {
+		cm.derived.SetDevices(l.inv.Table())
+	}
 	cm.current.Store(c)
 	cm.lastOK.Set(1)
 	cm.lastSuccess.SetToCurrentTime()

@@ -2,9 +2,11 @@ package collector
 
 import (
 	"slices"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/inventory"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 )
 
@@ -21,16 +23,18 @@ var UndescribedFamilies = []string{trapsReceivedName, lastReceivedName, DeviceIn
 // describes nothing (an unchecked collector).
 type DerivedCollector struct {
 	store   *metrics.Store
-	devices func(seen []string) []metrics.DeviceInfo
+	devices atomic.Pointer[inventory.Table]
 }
 
 // NewDerivedCollector returns the collector of store's rule-derived
-// series. devices, if not nil, is called at each scrape with the devices
-// that have series in the store and returns the snmptrap_device_info
-// series.
-func NewDerivedCollector(store *metrics.Store, devices func(seen []string) []metrics.DeviceInfo) *DerivedCollector {
-	return &DerivedCollector{store: store, devices: devices}
+// series and of snmptrap_device_info from the inventory SetDevices gives.
+func NewDerivedCollector(store *metrics.Store) *DerivedCollector {
+	return &DerivedCollector{store: store}
 }
+
+// SetDevices hands the collector the configuration's inventory, when it is
+// loaded and on every reload; nil writes no snmptrap_device_info.
+func (c *DerivedCollector) SetDevices(t *inventory.Table) { c.devices.Store(t) }
 
 // Describe implements prometheus.Collector; it sends nothing.
 func (c *DerivedCollector) Describe(chan<- *prometheus.Desc) {}
@@ -59,10 +63,11 @@ func (c *DerivedCollector) Collect(ch chan<- prometheus.Metric) {
 		}
 		ch <- m
 	}
-	if c.devices == nil {
+	devices := c.devices.Load()
+	if devices == nil {
 		return
 	}
-	infos := c.devices(c.store.Devices())
+	infos := devices.Info(c.store.Devices())
 	if len(infos) == 0 {
 		return
 	}

@@ -9,6 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/inventory"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 )
 
@@ -34,9 +36,12 @@ func TestDerivedSetAddAndAttributes(t *testing.T) {
 	s.Update(metrics.Update{Family: rs, Op: metrics.OpAdd, Src: srcA, Device: "sw1", Values: nil, Value: 1, At: time.Time{}, TTL: rs.TTL})
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(NewDerivedCollector(s, func(seen []string) []metrics.DeviceInfo {
-		return []metrics.DeviceInfo{{Device: "sw1", Labels: map[string]string{"site": "lab"}}, {Device: "sw2", Labels: map[string]string{"role": "core"}}}
+	dc := NewDerivedCollector(s)
+	dc.SetDevices(inventory.New([]config.Device{
+		{Address: config.Source{Prefix: netip.MustParsePrefix("192.0.2.10/32")}, Name: "sw1", Labels: map[string]string{"site": "lab"}},
+		{Address: config.Source{Prefix: netip.MustParsePrefix("192.0.2.11/32")}, Name: "sw2", Labels: map[string]string{"role": "core"}},
 	}))
+	reg.MustRegister(dc)
 	want := `
 # HELP snmptrap_device_info Inventory labels of a device (the devices section of the configuration), for joins; always 1.
 # TYPE snmptrap_device_info gauge

@@ -182,11 +182,22 @@ func New(store *metrics.Store, packets *metrics.Packets, opts Options) *Processo
 	return pr
 }
 
-// settings are the published Settings with the trap-label cache of their
-// name table.
+// settings are the published Settings with the caches made from them:
+// the trap labels of their name table, the device labels of their
+// inventory. The Settings themselves are immutable.
 type settings struct {
 	Settings
-	tr *translation
+	tr      *translation
+	devices *interner[netip.Addr, string]
+}
+
+// deviceLabel returns the device label of an address, made once per
+// address and inventory.
+func (st *settings) deviceLabel(a netip.Addr) string {
+	if s, ok := st.devices.lookup(a); ok {
+		return s
+	}
+	return st.devices.store(a, st.Inventory.label(a))
 }
 
 // Apply publishes new settings (at start and on reload) in one swap.
@@ -200,10 +211,16 @@ func (pr *Processor) Apply(s Settings) {
 		s.Inventory = NewInventory(&config.Config{})
 	}
 	next := &settings{Settings: s}
-	if old := pr.settings.Load(); old != nil && sameNames(old.Names, s.Names) {
+	old := pr.settings.Load()
+	if old != nil && sameNames(old.Names, s.Names) {
 		next.tr = old.tr
 	} else {
 		next.tr = newTranslation(s.Names)
+	}
+	if old != nil && old.Inventory == s.Inventory {
+		next.devices = old.devices
+	} else {
+		next.devices = newInterner[netip.Addr, string](maxInterned)
 	}
 	pr.settings.Store(next)
 }
@@ -220,12 +237,6 @@ func sameNames(a, b Names) bool {
 
 // Settings returns the settings in use.
 func (pr *Processor) Settings() Settings { return pr.settings.Load().Settings }
-
-// DeviceInfo returns the snmptrap_device_info series of the current
-// inventory for the devices seen.
-func (pr *Processor) DeviceInfo(seen []string) []metrics.DeviceInfo {
-	return pr.settings.Load().Inventory.Info(seen)
-}
 
 func labelVersion(v snmp.Version) metrics.Version {
 	switch v {
@@ -355,7 +366,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 	// does not spend one budget for all the devices behind it.
 	inv := st.Inventory
 	addr := inv.address(p.Source.Addr(), m)
-	device := inv.label(addr)
+	device := st.deviceLabel(addr)
 	trap := tl.label
 	if !tl.named {
 		pr.packets.Untranslated()

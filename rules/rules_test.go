@@ -453,7 +453,7 @@ snmptrap_interface_info{device="sw1",ifDescr="uplink",ifIndex="3",ifName=""} 1
 snmptrap_interface_up{device="sw1",ifIndex="3"} 1
 snmptrap_interface_up{device="sw1",ifIndex="4"} 0
 `
-	if err := testutil.CollectAndCompare(collector.NewDerivedCollector(store, nil), strings.NewReader(want)); err != nil {
+	if err := testutil.CollectAndCompare(collector.NewDerivedCollector(store), strings.NewReader(want)); err != nil {
 		t.Error(err)
 	}
 	// Interface state is kept; the restart series follow the store's TTL.
@@ -468,7 +468,7 @@ snmptrap_interface_info{device="sw1",ifDescr="uplink",ifIndex="3",ifName=""} 1
 snmptrap_interface_up{device="sw1",ifIndex="3"} 1
 snmptrap_interface_up{device="sw1",ifIndex="4"} 0
 `
-	if err := testutil.CollectAndCompare(collector.NewDerivedCollector(store, nil), strings.NewReader(kept)); err != nil {
+	if err := testutil.CollectAndCompare(collector.NewDerivedCollector(store), strings.NewReader(kept)); err != nil {
 		t.Error(err)
 	}
 }

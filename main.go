@@ -33,6 +33,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/logging"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
@@ -190,7 +191,7 @@ func run(args []string) int {
 		return 1
 	}
 	cfg := ld.cfg
-	removeStaleTemp(*storagePath, logger) // before the engine file is written
+	persist.RemoveStaleTemp(*storagePath, logger) // before the engine file is written
 	eng, engineErrors, err := startEngine(*storagePath, cfg, logger)
 	if err != nil {
 		level.Error(logger).Log("msg", "cannot start the SNMP engine", "err", err)
@@ -240,8 +241,8 @@ func run(args []string) int {
 	// After the rule families are set on the store (a restored series of
 	// any other family is left out), before traps are read and /metrics
 	// is served.
-	snap := newSnapshotter(store, proc, *storagePath, *snapshotInterval, logger)
-	if err := snap.restore(ctx); err != nil {
+	snap := persist.New(store, proc, *storagePath, *snapshotInterval, logger)
+	if err := snap.Restore(ctx); err != nil {
 		// SIGINT or SIGTERM during a long restore (logged): a stop that
 		// was asked for, so exit 0, and without the final snapshot.
 		for _, l := range listeners {
@@ -308,7 +309,7 @@ func run(args []string) int {
 			}
 		}()
 	}
-	go snap.run(ctx)
+	go snap.Run(ctx)
 	go store.ExpireEvery(ctx, expiryInterval)
 	ready.Store(true)
 
@@ -326,7 +327,7 @@ func run(args []string) int {
 	ready.Store(false)
 	cancel()
 	wg.Wait()
-	snap.final() // the listeners have stopped: nothing counts after it
+	snap.Final() // the listeners have stopped: nothing counts after it
 	shutdownCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {

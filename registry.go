@@ -11,6 +11,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
 
@@ -27,7 +28,7 @@ type ownMetrics struct {
 	engineErrors *prometheus.CounterVec
 	cm           *configManager
 	mm           *mibManager
-	snap         *snapshotter
+	snap         *persist.Snapshotter
 }
 
 func (o ownMetrics) collectors() []prometheus.Collector {
@@ -42,7 +43,7 @@ func (o ownMetrics) collectors() []prometheus.Collector {
 	}
 	cs = append(cs, o.cm.collectors()...)
 	cs = append(cs, o.mm.collectors()...)
-	return append(cs, o.snap.collectors()...)
+	return append(cs, collector.NewStorageCollector(o.snap.Stats))
 }
 
 // registry returns the registry that /metrics gathers.
@@ -107,6 +108,6 @@ func placeholderOwnMetrics() ownMetrics {
 		engineErrors: newEngineErrors(),
 		cm:           newConfigManager("", nil, nil),
 		mm:           newMIBManager(nil, 0, nil),
-		snap:         newSnapshotter(store, nil, "", 0, nil),
+		snap:         persist.New(store, nil, "", 0, nil),
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/inventory"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
 
@@ -42,7 +43,7 @@ func populated(t *testing.T) (ownMetrics, *metrics.Store) {
 		engineErrors: newEngineErrors(),
 		cm:           newConfigManager("", logger, nil),
 		mm:           newMIBManager(nil, time.Second, logger),
-		snap:         newSnapshotter(store, nil, t.TempDir(), time.Second, logger),
+		snap:         persist.New(store, nil, t.TempDir(), time.Second, logger),
 	}
 	return own, store
 }

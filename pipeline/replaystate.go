@@ -15,11 +15,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/sealed"
 )
 
-// ReplayFileName is the SNMPv3 replay memory's file in the storage
-// directory, saved beside the series snapshot.
-const ReplayFileName = "replay.jsonl"
-
-// The replay memory's file is JSON lines in package sealed's framing:
+// The replay memory's file (replay.jsonl in the storage directory) is JSON lines in package sealed's framing:
 //
 //	{"state":"snmptrap_exporter replay memory","version":1,"engines":1,"key":"<32 hex digits>"}
 //	{"engine":"80001f8880aabbccdd","boots":5,"time":1200,"heard_ns":1700000000000000000,"floor":[5,1000],"messages":"<base64>"}
@@ -39,12 +35,6 @@ const (
 // replay memory's file.
 var ErrCorruptReplayState = errors.New("corrupt replay memory")
 
-// ReplayRestored says what RestoreReplayState brought back.
-type ReplayRestored struct {
-	Engines  int // sender engines
-	Messages int // fingerprints of accepted messages
-}
-
 // ReplayChanges identifies the state of the replay memory: it goes up with
 // every change, so a saver can skip an unchanged memory without encoding it.
 func (pr *Processor) ReplayChanges() uint64 {
@@ -55,7 +45,7 @@ func (pr *Processor) ReplayChanges() uint64 {
 }
 
 // AppendReplayState appends the SNMPv3 replay memory to dst, as
-// ReplayFileName holds it, and returns it with the ReplayChanges value it
+// internal/persist saves it, and returns it with the ReplayChanges value it
 // is the state of. This exporter's own engine is left out: its
 // engineBoots goes up at every start, so no inform to it from before a
 // restart is in its time window afterwards. The memory's lock is held only
@@ -149,32 +139,32 @@ func corruptReplay(format string, args ...any) error {
 }
 
 // RestoreReplayState loads a replay memory that AppendReplayState saved,
+// and returns how many engines and messages it restored,
 // in place of the (empty) one in use: call it before the first message is
 // handled. A file that fails its checks changes nothing and the error
 // wraps ErrCorruptReplayState. The bounds hold: engines beyond the maximum
 // are left out, and messages beyond an engine's or the total bound are
 // forgotten oldest first, raising their engine's floor as at run time.
-func (pr *Processor) RestoreReplayState(b []byte) (ReplayRestored, error) {
-	var res ReplayRestored
+func (pr *Processor) RestoreReplayState(b []byte) (engineCount, messages int, err error) {
 	content, err := sealed.Open(b)
 	if err != nil {
-		return res, corruptReplay("%v", err)
+		return 0, 0, corruptReplay("%v", err)
 	}
 	first := bytes.IndexByte(content, '\n')
 	var h replayHeader
 	if err := json.Unmarshal(content[:first], &h); err != nil || h.State != replayMagic {
-		return res, corruptReplay("line 1 is not a snmptrap_exporter replay memory header")
+		return 0, 0, corruptReplay("line 1 is not a snmptrap_exporter replay memory header")
 	}
 	if h.Version == nil || *h.Version != replayVersion {
-		return res, corruptReplay("format version %v, this build reads version %d", h.Version, replayVersion)
+		return 0, 0, corruptReplay("format version %v, this build reads version %d", h.Version, replayVersion)
 	}
 	key, err := hex.DecodeString(h.Key)
 	if err != nil || len(key) != 16 {
-		return res, corruptReplay("line 1: the key is not 16 bytes of hex")
+		return 0, 0, corruptReplay("line 1: the key is not 16 bytes of hex")
 	}
 	body := content[first+1:]
 	if h.Engines == nil || bytes.Count(body, []byte{'\n'}) != *h.Engines {
-		return res, corruptReplay("the header's engine count does not match the records")
+		return 0, 0, corruptReplay("the header's engine count does not match the records")
 	}
 	type decoded struct {
 		id    string
@@ -186,16 +176,16 @@ func (pr *Processor) RestoreReplayState(b []byte) (ReplayRestored, error) {
 		i := bytes.IndexByte(body, '\n')
 		var r replayRecord
 		if err := json.Unmarshal(body[:i], &r); err != nil {
-			return res, corruptReplay("line %d: %v", line, err)
+			return 0, 0, corruptReplay("line %d: %v", line, err)
 		}
 		body = body[i+1:]
 		id, err := hex.DecodeString(r.Engine)
 		if err != nil || len(id) == 0 || len(id) > 32 || r.Boots == nil || r.Time == nil || r.Heard == nil || r.Messages == nil {
-			return res, corruptReplay("line %d: want engine (1 to 32 bytes of hex), boots, time, heard_ns and messages", line)
+			return 0, 0, corruptReplay("line %d: want engine (1 to 32 bytes of hex), boots, time, heard_ns and messages", line)
 		}
 		raw, err := base64.StdEncoding.DecodeString(*r.Messages)
 		if err != nil || len(raw)%replayEntry != 0 {
-			return res, corruptReplay("line %d: messages is not base64 of %d-byte entries", line, replayEntry)
+			return 0, 0, corruptReplay("line %d: messages is not base64 of %d-byte entries", line, replayEntry)
 		}
 		st := &engineTime{boots: *r.Boots, time: *r.Time, seenAt: time.Unix(0, *r.Heard)}
 		if r.Floor != nil {
@@ -206,7 +196,7 @@ func (pr *Processor) RestoreReplayState(b []byte) (ReplayRestored, error) {
 			m := seenMsg{mac: binary.LittleEndian.Uint64(raw), boots: int32(binary.LittleEndian.Uint32(raw[8:])),
 				time: int32(binary.LittleEndian.Uint32(raw[12:]))}
 			if m.mac == 0 {
-				return res, corruptReplay("line %d: a fingerprint of 0", line)
+				return 0, 0, corruptReplay("line %d: a fingerprint of 0", line)
 			}
 			queue = append(queue, m)
 		}
@@ -232,8 +222,7 @@ func (pr *Processor) RestoreReplayState(b []byte) (ReplayRestored, error) {
 		}
 	}
 	for _, st := range t.engines {
-		res.Messages += st.remembered()
+		messages += st.remembered()
 	}
-	res.Engines = len(t.engines)
-	return res, nil
+	return len(t.engines), messages, nil
 }

@@ -41,9 +41,9 @@ func TestReplayStateRoundTrip(t *testing.T) {
 
 	b := newV3Fixture(t)
 	b.clock = a.clock.Add(time.Minute) // a restart a minute later
-	res, err := b.proc.RestoreReplayState(state)
-	if err != nil || res.Engines != 1 || res.Messages != 3 {
-		t.Fatalf("restore: %+v, %v; want 1 engine, 3 messages", res, err)
+	engines, messages, err := b.proc.RestoreReplayState(state)
+	if err != nil || engines != 1 || messages != 3 {
+		t.Fatalf("restore: %d engines, %d messages, %v; want 1 engine, 3 messages", engines, messages, err)
 	}
 	for _, m := range sent {
 		b.send(m)
@@ -62,8 +62,8 @@ func TestReplayStateRoundTrip(t *testing.T) {
 	// Saving it again gives the same engines and messages.
 	again, _ := b.proc.AppendReplayState(nil)
 	c := newV3Fixture(t)
-	if res, err := c.proc.RestoreReplayState(again); err != nil || res.Engines != 1 || res.Messages != 4 {
-		t.Errorf("second round: %+v, %v", res, err)
+	if engines, messages, err := c.proc.RestoreReplayState(again); err != nil || engines != 1 || messages != 4 {
+		t.Errorf("second round: %d engines, %d messages, %v", engines, messages, err)
 	}
 }
 
@@ -93,12 +93,12 @@ func TestReplayStateFloorAndBounds(t *testing.T) {
 
 	small := newFixture(10).proc
 	small.times = newTimeliness(1, 2, 100, time.Hour)
-	res, err := small.RestoreReplayState(state)
-	if err != nil || res.Engines != 1 || res.Messages != 2 {
-		t.Fatalf("restore into bounds of 1 engine, 2 per engine: %+v, %v", res, err)
+	engines, messages, err := small.RestoreReplayState(state)
+	if err != nil || engines != 1 || messages != 2 {
+		t.Fatalf("restore into bounds of 1 engine, 2 per engine: %d engines, %d messages, %v", engines, messages, err)
 	}
 	full := newFixture(10).proc
-	if _, err := full.RestoreReplayState(state); err != nil {
+	if _, _, err := full.RestoreReplayState(state); err != nil {
 		t.Fatal(err)
 	}
 	if v := full.times.checkSender([]byte("engine-1"), 1, 100, []byte("a"), now); v != timeOutside {
@@ -125,7 +125,7 @@ func TestReplayStateCorrupt(t *testing.T) {
 		"not ours":    []byte("{\"snapshot\":\"snmptrap_exporter series\"}\n"),
 	} {
 		b := newV3Fixture(t)
-		if _, err := b.proc.RestoreReplayState(in); !errors.Is(err, ErrCorruptReplayState) {
+		if _, _, err := b.proc.RestoreReplayState(in); !errors.Is(err, ErrCorruptReplayState) {
 			t.Errorf("%s: %v, want ErrCorruptReplayState", name, err)
 		}
 		b.send(first)
@@ -158,7 +158,7 @@ func FuzzRestoreReplayState(f *testing.F) {
 		}
 		p := newFixture(10).proc
 		p.times = newTimeliness(3, 5, 8, time.Hour)
-		res, err := p.RestoreReplayState(b)
+		engines, messages, err := p.RestoreReplayState(b)
 		if err != nil {
 			if !errors.Is(err, ErrCorruptReplayState) {
 				t.Fatalf("error %v does not wrap ErrCorruptReplayState", err)
@@ -168,8 +168,8 @@ func FuzzRestoreReplayState(f *testing.F) {
 			}
 			return
 		}
-		if res.Engines > 3 || res.Messages > 8 || p.times.total != res.Messages {
-			t.Fatalf("restored %+v past the bounds (total %d)", res, p.times.total)
+		if engines > 3 || messages > 8 || p.times.total != messages {
+			t.Fatalf("restored %d engines, %d messages: past the bounds (total %d)", engines, messages, p.times.total)
 		}
 		for _, st := range p.times.engines {
 			if st.remembered() > 5 || st.seen.n > st.remembered() {
@@ -178,8 +178,8 @@ func FuzzRestoreReplayState(f *testing.F) {
 		}
 		again, _ := p.AppendReplayState(nil)
 		q := newFixture(10).proc
-		if res2, err := q.RestoreReplayState(again); err != nil || res2 != res {
-			t.Fatalf("re-saved state restores as %+v, %v; want %+v", res2, err, res)
+		if e2, m2, err := q.RestoreReplayState(again); err != nil || e2 != engines || m2 != messages {
+			t.Fatalf("re-saved state restores as %d engines, %d messages, %v; want %d and %d", e2, m2, err, engines, messages)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package main
+package persist
 
 import (
 	"bytes"
@@ -14,17 +14,15 @@ import (
 	"time"
 
 	"github.com/go-kit/log"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
-	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 )
 
-func testSnapshotter(t *testing.T, dir string) (*snapshotter, *metrics.Store, *bytes.Buffer) {
+func testSnapshotter(t *testing.T, dir string) (*Snapshotter, *metrics.Store, *bytes.Buffer) {
 	t.Helper()
 	var logs bytes.Buffer
 	store := metrics.NewStore(0, 0, nil)
-	sn := newSnapshotter(store, nil, dir, time.Hour, log.NewLogfmtLogger(&logs))
+	sn := New(store, nil, dir, time.Hour, log.NewLogfmtLogger(&logs))
 	sn.now = func() time.Time { return time.Unix(1_700_000_000, 0) }
 	return sn, store, &logs
 }
@@ -32,28 +30,28 @@ func testSnapshotter(t *testing.T, dir string) (*snapshotter, *metrics.Store, *b
 func TestSnapshotterRestoreAndSave(t *testing.T) {
 	dir := t.TempDir()
 	sn, store, logs := testSnapshotter(t, dir)
-	sn.restore(context.Background())
-	if testutil.ToFloat64(sn.restoreFailures) != 0 || !strings.Contains(logs.String(), "no snapshot to restore") {
+	sn.Restore(context.Background())
+	if float64(sn.Stats().RestoreFailures) != 0 || !strings.Contains(logs.String(), "no snapshot to restore") {
 		t.Errorf("a missing snapshot is a first start:\n%s", logs)
 	}
 	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
-	if err := sn.save(); err != nil {
+	if err := sn.Save(); err != nil {
 		t.Fatal(err)
 	}
 	// An unchanged store is not written again, but the snapshot counts.
 	before, _ := os.Stat(sn.path)
-	if err := sn.save(); err != nil {
+	if err := sn.Save(); err != nil {
 		t.Fatal(err)
 	}
 	if after, _ := os.Stat(sn.path); !os.SameFile(before, after) {
 		t.Error("an unchanged store was written again")
 	}
-	if got := testutil.ToFloat64(sn.snapshots); got != 2 {
+	if got := float64(sn.Stats().Snapshots); got != 2 {
 		t.Errorf("snapshots = %v, want 2", got)
 	}
 	// A file deleted behind the exporter's back is written again.
 	os.Remove(sn.path)
-	if err := sn.save(); err != nil {
+	if err := sn.Save(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(sn.path); err != nil {
@@ -61,11 +59,11 @@ func TestSnapshotterRestoreAndSave(t *testing.T) {
 	}
 
 	sn2, store2, logs2 := testSnapshotter(t, dir)
-	sn2.restore(context.Background())
+	sn2.Restore(context.Background())
 	if got := store2.Snapshot(); len(got) != 1 || got[0].Count != 1 {
 		t.Errorf("restored %+v", got)
 	}
-	if testutil.ToFloat64(sn2.restored.WithLabelValues("trap")) != 1 || !strings.Contains(logs2.String(), "restored the series store") {
+	if float64(sn2.Stats().RestoredTraps) != 1 || !strings.Contains(logs2.String(), "restored the series store") {
 		t.Errorf("restore not reported:\n%s", logs2)
 	}
 }
@@ -74,8 +72,8 @@ func TestSnapshotterCorruptFileSetAside(t *testing.T) {
 	dir := t.TempDir()
 	sn, store, logs := testSnapshotter(t, dir)
 	os.WriteFile(sn.path, []byte(`{"snapshot":"snmptrap_exporter series","version":1,"records":1}`+"\n"+`{"kind":"trap"`), 0o600)
-	sn.restore(context.Background())
-	if got := testutil.ToFloat64(sn.restoreFailures); got != 1 {
+	sn.Restore(context.Background())
+	if got := float64(sn.Stats().RestoreFailures); got != 1 {
 		t.Errorf("restore failures = %v, want 1", got)
 	}
 	aside := sn.path + ".corrupt-1700000000"
@@ -90,7 +88,7 @@ func TestSnapshotterCorruptFileSetAside(t *testing.T) {
 		t.Error("store not empty")
 	}
 	// The next snapshot does not touch the file set aside.
-	if err := sn.save(); err != nil {
+	if err := sn.Save(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(aside); err != nil {
@@ -114,7 +112,7 @@ func TestSnapshotterRestoreSpecialFiles(t *testing.T) {
 			}
 			before, _ := os.Lstat(sn.path)
 			done := make(chan error, 1)
-			go func() { done <- sn.restore(context.Background()) }()
+			go func() { done <- sn.Restore(context.Background()) }()
 			select {
 			case err := <-done:
 				if err != nil {
@@ -123,7 +121,7 @@ func TestSnapshotterRestoreSpecialFiles(t *testing.T) {
 			case <-time.After(5 * time.Second):
 				t.Fatal("still restoring after 5s")
 			}
-			if got := testutil.ToFloat64(sn.restoreFailures); got != 1 {
+			if got := float64(sn.Stats().RestoreFailures); got != 1 {
 				t.Errorf("restore failures = %v, want 1", got)
 			}
 			aside := sn.path + ".corrupt-1700000000"
@@ -154,7 +152,7 @@ func TestSnapshotterRestoreCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- sn.restore(ctx) }()
+	go func() { done <- sn.Restore(ctx) }()
 	<-started
 	cancel()
 	select {
@@ -168,7 +166,7 @@ func TestSnapshotterRestoreCancelled(t *testing.T) {
 	if line := logs.String(); !strings.Contains(line, "level=warn") || !strings.Contains(line, "while restoring the snapshot") || !strings.Contains(line, "without saving") {
 		t.Errorf("want a warning saying the restore was stopped and nothing saved:\n%s", line)
 	}
-	if testutil.ToFloat64(sn.restoreFailures) != 0 {
+	if float64(sn.Stats().RestoreFailures) != 0 {
 		t.Error("a stopped restore is not a restore failure")
 	}
 }
@@ -179,19 +177,19 @@ func TestSnapshotterRestoreCancelled(t *testing.T) {
 func TestSnapshotterRefusesOversizedSnapshot(t *testing.T) {
 	sn, store, logs := testSnapshotter(t, t.TempDir())
 	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
-	if err := sn.save(); err != nil {
+	if err := sn.Save(); err != nil {
 		t.Fatal(err)
 	}
 	good, _ := os.ReadFile(sn.path)
 	store.Observe(netip.Addr{}, "sw2", "IF-MIB::linkDown", time.Time{})
 	sn.maxSize = int64(len(good)) // the new one is larger
-	if err := sn.save(); err == nil || !strings.Contains(err.Error(), "larger than") {
+	if err := sn.Save(); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Fatalf("save of an oversized snapshot: %v", err)
 	}
 	if b, _ := os.ReadFile(sn.path); !bytes.Equal(b, good) {
 		t.Error("the last good snapshot was replaced")
 	}
-	if testutil.ToFloat64(sn.failures) != 1 || !strings.Contains(logs.String(), "level=error") {
+	if float64(sn.Stats().Failures) != 1 || !strings.Contains(logs.String(), "level=error") {
 		t.Errorf("not counted or logged as a failure:\n%s", logs)
 	}
 }
@@ -204,7 +202,7 @@ func TestRemoveStaleTemp(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, ".snapshot.jsonl.tmp123456"), make([]byte, 200), 0o600)
 	os.WriteFile(filepath.Join(dir, "snapshot.jsonl"), nil, 0o600)
 	var logs bytes.Buffer
-	removeStaleTemp(dir, log.NewLogfmtLogger(&logs))
+	RemoveStaleTemp(dir, log.NewLogfmtLogger(&logs))
 	if line := logs.String(); !strings.Contains(line, "level=info") || !strings.Contains(line, "files=2 bytes=1200") {
 		t.Errorf("want an info line with 2 files and 1200 bytes:\n%s", line)
 	}
@@ -212,8 +210,8 @@ func TestRemoveStaleTemp(t *testing.T) {
 		t.Errorf("left %v", entries)
 	}
 	logs.Reset()
-	removeStaleTemp(dir, log.NewLogfmtLogger(&logs))
-	removeStaleTemp(filepath.Join(dir, "missing"), log.NewLogfmtLogger(&logs))
+	RemoveStaleTemp(dir, log.NewLogfmtLogger(&logs))
+	RemoveStaleTemp(filepath.Join(dir, "missing"), log.NewLogfmtLogger(&logs))
 	if logs.Len() != 0 {
 		t.Errorf("nothing to remove should log nothing:\n%s", logs.String())
 	}
@@ -228,29 +226,29 @@ func TestSnapshotterSaveFailures(t *testing.T) {
 	sn.logger = log.NewLogfmtLogger(logs) // debug lines included
 	os.WriteFile(dir, nil, 0o600)
 	for range 3 {
-		if sn.save() == nil {
+		if sn.Save() == nil {
 			t.Fatal("save into a file succeeded")
 		}
 	}
-	if got := testutil.ToFloat64(sn.failures); got != 3 {
+	if got := float64(sn.Stats().Failures); got != 3 {
 		t.Errorf("failures = %v, want 3", got)
 	}
 	if n := strings.Count(logs.String(), "level=error"); n != 1 {
 		t.Errorf("%d error lines for one failing state, want 1:\n%s", n, logs)
 	}
 	os.Remove(dir)
-	if err := sn.save(); err != nil {
+	if err := sn.Save(); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(logs.String(), "works again") || testutil.ToFloat64(sn.lastSuccess) != 1_700_000_000 {
+	if !strings.Contains(logs.String(), "works again") || float64(sn.Stats().LastSuccess.UnixNano())/1e9 != 1_700_000_000 {
 		t.Errorf("recovery not reported:\n%s", logs)
 	}
 }
 
 // stopRun lets final go on: run returns at once with no interval.
-func stopRun(sn *snapshotter) {
+func stopRun(sn *Snapshotter) {
 	sn.interval = 0
-	sn.run(context.Background())
+	sn.Run(context.Background())
 }
 
 // The last save at shutdown failing is always logged at error level, with
@@ -260,7 +258,7 @@ func TestSnapshotterFinalFailureLogged(t *testing.T) {
 	t.Run("after a good snapshot", func(t *testing.T) {
 		sn, store, logs := testSnapshotter(t, t.TempDir())
 		store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
-		if err := sn.save(); err != nil {
+		if err := sn.Save(); err != nil {
 			t.Fatal(err)
 		}
 		// A directory in the snapshot's way: the rename fails, root too.
@@ -269,13 +267,13 @@ func TestSnapshotterFinalFailureLogged(t *testing.T) {
 		for range 3 {
 			store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
 		}
-		if sn.save() == nil {
+		if sn.Save() == nil {
 			t.Fatal("save succeeded")
 		}
 		store.Observe(netip.Addr{}, "sw2", "IF-MIB::linkUp", time.Time{})
 		logs.Reset() // the periodic failure was logged; now only the shutdown
 		stopRun(sn)
-		sn.final()
+		sn.Final()
 		line := logs.String()
 		for _, want := range []string{"level=error", "at shutdown", "file=" + sn.path, "last_good_snapshot=2023-11-14T22:13:20Z", "unsaved_traps=4", "trap_series=2"} {
 			if !strings.Contains(line, want) {
@@ -289,7 +287,7 @@ func TestSnapshotterFinalFailureLogged(t *testing.T) {
 		sn, store, logs := testSnapshotter(t, dir)
 		store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
 		stopRun(sn)
-		sn.final()
+		sn.Final()
 		line := logs.String()
 		if n := strings.Count(line, "level=error"); n != 1 {
 			t.Errorf("%d error lines, want 1:\n%s", n, line)
@@ -306,10 +304,10 @@ func TestSnapshotterRunAndFinal(t *testing.T) {
 	sn, store, _ := testSnapshotter(t, t.TempDir())
 	sn.interval = time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())
-	go sn.run(ctx)
+	go sn.Run(ctx)
 	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
 	deadline := time.Now().Add(5 * time.Second)
-	for testutil.ToFloat64(sn.snapshots) == 0 {
+	for float64(sn.Stats().Snapshots) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("no periodic snapshot")
 		}
@@ -317,7 +315,7 @@ func TestSnapshotterRunAndFinal(t *testing.T) {
 	}
 	cancel()
 	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
-	sn.final()
+	sn.Final()
 	r := metrics.NewStore(0, 0, nil)
 	if _, err := r.LoadSnapshot(sn.path); err != nil || r.Snapshot()[0].Count != 2 {
 		t.Errorf("final snapshot: %v %+v", err, r.Snapshot())
@@ -335,7 +333,7 @@ func TestSnapshotterSkipsUnchangedStore(t *testing.T) {
 	}
 	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
 	for range 3 {
-		if err := sn.save(); err != nil {
+		if err := sn.Save(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -343,9 +341,9 @@ func TestSnapshotterSkipsUnchangedStore(t *testing.T) {
 		t.Errorf("%d encodings for one change, want 1", encodes)
 	}
 	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
-	sn.save()
+	sn.Save()
 	os.Remove(sn.path) // deleted behind the exporter's back
-	sn.save()
+	sn.Save()
 	if encodes != 3 {
 		t.Errorf("%d encodings, want 3 (a change, a deleted file)", encodes)
 	}
@@ -355,7 +353,7 @@ func TestSnapshotterSkipsUnchangedStore(t *testing.T) {
 	}
 }
 
-// fakeReplay is a replay memory that records what the snapshotter does.
+// fakeReplay is a replay memory that records what the Snapshotter does.
 type fakeReplay struct {
 	changes  uint64
 	state    string
@@ -369,12 +367,12 @@ func (f *fakeReplay) AppendReplayState(dst []byte) ([]byte, uint64) {
 	return append(dst, f.state...), f.changes
 }
 func (f *fakeReplay) ReplayChanges() uint64 { return f.changes }
-func (f *fakeReplay) RestoreReplayState(b []byte) (pipeline.ReplayRestored, error) {
+func (f *fakeReplay) RestoreReplayState(b []byte) (int, int, error) {
 	if f.fail != nil {
-		return pipeline.ReplayRestored{}, f.fail
+		return 0, 0, f.fail
 	}
 	f.restored = append(f.restored, string(b))
-	return pipeline.ReplayRestored{Engines: 1, Messages: 3}, nil
+	return 1, 3, nil
 }
 
 // The SNMPv3 replay memory is saved with the snapshot, before it, only
@@ -391,19 +389,19 @@ func TestSnapshotterReplayMemory(t *testing.T) {
 		return store.EncodeSnapshot(dst)
 	}
 	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
-	if err := sn.save(); err != nil {
+	if err := sn.Save(); err != nil {
 		t.Fatal(err)
 	}
-	sn.save() // nothing changed
+	sn.Save() // nothing changed
 	if want := []string{"encode store", "encode replay"}; !slices.Equal(events, want) {
 		t.Errorf("events %v, want %v (the store first, then the replay memory, each once)", events, want)
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, pipeline.ReplayFileName)); string(b) != "state-1" {
+	if b, _ := os.ReadFile(filepath.Join(dir, ReplayFileName)); string(b) != "state-1" {
 		t.Errorf("replay file %q", b)
 	}
 	replay.changes, replay.state = 2, "state-2"
-	sn.save()
-	if b, _ := os.ReadFile(filepath.Join(dir, pipeline.ReplayFileName)); string(b) != "state-2" {
+	sn.Save()
+	if b, _ := os.ReadFile(filepath.Join(dir, ReplayFileName)); string(b) != "state-2" {
 		t.Errorf("changed replay memory not saved: %q", b)
 	}
 
@@ -411,7 +409,7 @@ func TestSnapshotterReplayMemory(t *testing.T) {
 	sn2, store2, logs2 := testSnapshotter(t, dir)
 	replay2 := &fakeReplay{events: &events}
 	sn2.replay = replay2
-	if err := sn2.restore(context.Background()); err != nil {
+	if err := sn2.Restore(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if len(replay2.restored) != 1 || replay2.restored[0] != "state-2" || len(store2.Snapshot()) != 1 {
@@ -424,11 +422,11 @@ func TestSnapshotterReplayMemory(t *testing.T) {
 	// A bad file: set aside, counted, said.
 	sn3, _, logs3 := testSnapshotter(t, dir)
 	sn3.replay = &fakeReplay{events: &events, fail: errors.New("corrupt replay memory: bad")}
-	sn3.restore(context.Background())
-	if got := testutil.ToFloat64(sn3.restoreFailures); got != 1 {
+	sn3.Restore(context.Background())
+	if got := float64(sn3.Stats().RestoreFailures); got != 1 {
 		t.Errorf("restore failures %v, want 1", got)
 	}
-	if _, err := os.Stat(filepath.Join(dir, pipeline.ReplayFileName+".corrupt-1700000000")); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, ReplayFileName+".corrupt-1700000000")); err != nil {
 		t.Errorf("bad replay file not set aside: %v", err)
 	}
 	if !strings.Contains(logs3.String(), "could be accepted once more") {

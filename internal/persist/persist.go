@@ -1,4 +1,9 @@
-package main
+// Package persist keeps the exporter's state across restarts under
+// --storage.path: the series snapshot (format: internal/metrics) and the
+// SNMPv3 replay memory (format: pipeline), restored at start, saved every
+// interval and at shutdown. Its counters are plain values (Stats); the
+// collector makes them metrics.
+package persist
 
 import (
 	"context"
@@ -12,38 +17,33 @@ import (
 
 	"github.com/go-kit/log"
 	"github.com/go-kit/log/level"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/loop"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
-	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 )
 
-// snapshotter keeps the store's series across restarts in
+// Snapshotter keeps the store's series across restarts in
 // --storage.path/snapshot.jsonl (format: collector/snapshot.go): restored
 // at start, saved every interval and at shutdown. No problem with the file
 // is fatal: a bad snapshot is set aside and the exporter starts empty; a
 // failed save is counted, logged when the state changes, and tried again
 // at the next interval.
-type snapshotter struct {
+type Snapshotter struct {
 	store *metrics.Store
 	// replay is the SNMPv3 replay memory, saved beside the snapshot in
 	// --storage.path/replay.jsonl; nil: none.
-	replay     replayMemory
+	replay     ReplayMemory
 	replayPath string
 	path       string
 	interval   time.Duration // 0: only at shutdown
 	logger     log.Logger
 	now        func() time.Time
 
-	snapshots       prometheus.Counter
-	failures        prometheus.Counter
-	lastSuccess     prometheus.Gauge
-	size            prometheus.Gauge
-	duration        prometheus.Gauge
-	restoreFailures prometheus.Counter
-	restored        *prometheus.GaugeVec
+	// stats are guarded by statsMu, written under mu by saves and by
+	// restore before the saves start.
+	statsMu sync.Mutex
+	stats   Stats
 
 	// load reads and restores the snapshot file (the store's LoadSnapshot;
 	// tests put a slow one in); encode is the store's EncodeSnapshot.
@@ -80,23 +80,29 @@ type fileStamp struct {
 	modTime time.Time
 }
 
-// replayMemory is the SNMPv3 replay memory (*pipeline.Processor).
-type replayMemory interface {
+// ReplayMemory is the SNMPv3 replay memory (*pipeline.Processor).
+type ReplayMemory interface {
 	AppendReplayState(dst []byte) ([]byte, uint64)
 	ReplayChanges() uint64
-	RestoreReplayState(b []byte) (pipeline.ReplayRestored, error)
+	RestoreReplayState(b []byte) (engines, messages int, err error)
 }
+
+// ReplayFileName is the SNMPv3 replay memory's file in the storage
+// directory (its format: pipeline's AppendReplayState).
+const ReplayFileName = "replay.jsonl"
 
 // maxReplayFile bounds the replay memory's file read at start: at its
 // bounds (500,000 fingerprints of 16 bytes in base64, 20,000 engines of
 // about 150 bytes) it is about 14 MB.
 const maxReplayFile = 64 << 20
 
-func newSnapshotter(store *metrics.Store, replay replayMemory, dir string, interval time.Duration, logger log.Logger) *snapshotter {
-	return &snapshotter{
+// New returns the Snapshotter of store and replay (nil: none) in dir,
+// saving every interval (0: only at shutdown).
+func New(store *metrics.Store, replay ReplayMemory, dir string, interval time.Duration, logger log.Logger) *Snapshotter {
+	return &Snapshotter{
 		store:      store,
 		replay:     replay,
-		replayPath: filepath.Join(dir, pipeline.ReplayFileName),
+		replayPath: filepath.Join(dir, ReplayFileName),
 		path:       filepath.Join(dir, metrics.SnapshotFileName),
 		interval:   interval,
 		logger:     logger,
@@ -105,44 +111,40 @@ func newSnapshotter(store *metrics.Store, replay replayMemory, dir string, inter
 		encode:     store.EncodeSnapshot,
 		maxSize:    metrics.MaxSnapshotSize,
 		done:       make(chan struct{}),
-		snapshots: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "snmptrap_storage_snapshots_total",
-			Help: "Snapshots of the series store saved under --storage.path (an unchanged store is not rewritten, but counts).",
-		}),
-		failures: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "snmptrap_storage_snapshot_failures_total",
-			Help: "Snapshots of the series store that could not be saved (disk full, read-only, …); tried again at the next interval.",
-		}),
-		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "snmptrap_storage_last_snapshot_timestamp_seconds",
-			Help: "Unix time of the last successful snapshot of the series store.",
-		}),
-		size: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "snmptrap_storage_snapshot_size_bytes",
-			Help: "Size of the last successful snapshot.",
-		}),
-		duration: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "snmptrap_storage_snapshot_duration_seconds",
-			Help: "How long the last successful snapshot took: encoding, and writing when the store had changed.",
-		}),
-		restoreFailures: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "snmptrap_storage_restore_failures_total",
-			Help: "State files that could not be restored at start: the series snapshot or the SNMPv3 replay memory (corrupt or unreadable; the file is set aside as <name>.corrupt-<unix time> and that state starts empty).",
-		}),
-		restored: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "snmptrap_storage_restored_series",
-			Help: "Series restored from the snapshot at start, by kind: trap (device × trap counters, the overflow series included) or derived (rule-derived series).",
-		}, []string{"kind"}),
 	}
 }
 
-func (sn *snapshotter) collectors() []prometheus.Collector {
-	sn.restored.WithLabelValues("trap")
-	sn.restored.WithLabelValues("derived")
-	return []prometheus.Collector{sn.snapshots, sn.failures, sn.lastSuccess, sn.size, sn.duration, sn.restoreFailures, sn.restored}
+// Stats are the Snapshotter's counters and gauges, for metrics.
+type Stats struct {
+	// Snapshots saved (an unchanged store is not written, but counts), and
+	// saves that failed.
+	Snapshots, Failures uint64
+	// LastSuccess is when the last snapshot was saved (zero: none yet);
+	// Size and Duration are its size and how long it took.
+	LastSuccess time.Time
+	Size        int
+	Duration    time.Duration
+	// RestoreFailures counts state files that could not be restored at
+	// start; RestoredTraps and RestoredDerived the series restored (the
+	// overflow series among the traps).
+	RestoreFailures                uint64
+	RestoredTraps, RestoredDerived int
 }
 
-// restore loads the snapshot into the store. Call it after the rule
+// Stats returns the counters as they are now.
+func (sn *Snapshotter) Stats() Stats {
+	sn.statsMu.Lock()
+	defer sn.statsMu.Unlock()
+	return sn.stats
+}
+
+func (sn *Snapshotter) count(f func(*Stats)) {
+	sn.statsMu.Lock()
+	f(&sn.stats)
+	sn.statsMu.Unlock()
+}
+
+// Restore loads the replay memory and the snapshot. Call it after the rule
 // families are set on the store (series of other families are left out)
 // and before traps are received or /metrics is served.
 //
@@ -151,7 +153,7 @@ func (sn *snapshotter) collectors() []prometheus.Collector {
 // load to finish in the background: the caller must then stop without
 // saving a snapshot, since the store is half restored and the file on
 // disk is still the good one.
-func (sn *snapshotter) restore(ctx context.Context) error {
+func (sn *Snapshotter) Restore(ctx context.Context) error {
 	sn.restoreReplay()
 	begin := sn.now()
 	sn.started = begin
@@ -179,7 +181,7 @@ func (sn *snapshotter) restore(ctx context.Context) error {
 		level.Info(sn.logger).Log("msg", "no snapshot to restore; starting with an empty store", "file", sn.path)
 		return nil
 	case err != nil:
-		sn.restoreFailures.Inc()
+		sn.count(func(st *Stats) { st.RestoreFailures++ })
 		aside := fmt.Sprintf("%s.corrupt-%d", sn.path, sn.now().Unix())
 		if rerr := os.Rename(sn.path, aside); rerr != nil {
 			level.Error(sn.logger).Log("msg", "cannot restore the snapshot; starting with an empty store (and cannot set the file aside: the next snapshot replaces it)", "file", sn.path, "err", err, "rename_err", rerr)
@@ -196,8 +198,7 @@ func (sn *snapshotter) restore(ctx context.Context) error {
 	if res.Overflow > 0 {
 		trapSeries++
 	}
-	sn.restored.WithLabelValues("trap").Set(float64(trapSeries))
-	sn.restored.WithLabelValues("derived").Set(float64(res.Derived))
+	sn.count(func(st *Stats) { st.RestoredTraps, st.RestoredDerived = trapSeries, res.Derived })
 	level.Info(sn.logger).Log("msg", "restored the series store", "file", sn.path,
 		"trap_series", res.Traps, "derived_series", res.Derived, "overflow_traps", res.Overflow, "devices", res.Devices,
 		"duration", sn.now().Sub(begin))
@@ -217,7 +218,7 @@ func (sn *snapshotter) restore(ctx context.Context) error {
 // counted like a bad snapshot, and the memory starts empty: v3 messages
 // accepted before the restart could then be replayed once, which the
 // error line says.
-func (sn *snapshotter) restoreReplay() {
+func (sn *Snapshotter) restoreReplay() {
 	if sn.replay == nil {
 		return
 	}
@@ -226,12 +227,12 @@ func (sn *snapshotter) restoreReplay() {
 		level.Info(sn.logger).Log("msg", "no SNMPv3 replay memory to restore; starting with an empty one", "file", sn.replayPath)
 		return
 	}
-	var res pipeline.ReplayRestored
+	var engines, messages int
 	if err == nil {
-		res, err = sn.replay.RestoreReplayState(b)
+		engines, messages, err = sn.replay.RestoreReplayState(b)
 	}
 	if err != nil {
-		sn.restoreFailures.Inc()
+		sn.count(func(st *Stats) { st.RestoreFailures++ })
 		aside := fmt.Sprintf("%s.corrupt-%d", sn.replayPath, sn.now().Unix())
 		rerr := os.Rename(sn.replayPath, aside)
 		level.Error(sn.logger).Log("msg", "cannot restore the SNMPv3 replay memory; starting with an empty one: an SNMPv3 message accepted before this start could be accepted once more",
@@ -240,14 +241,14 @@ func (sn *snapshotter) restoreReplay() {
 	}
 	sn.replaySaved = sn.replay.ReplayChanges()
 	sn.replayAt, _ = stampOf(sn.replayPath)
-	level.Info(sn.logger).Log("msg", "restored the SNMPv3 replay memory", "file", sn.replayPath, "engines", res.Engines, "messages", res.Messages)
+	level.Info(sn.logger).Log("msg", "restored the SNMPv3 replay memory", "file", sn.replayPath, "engines", engines, "messages", messages)
 }
 
-// removeStaleTemp removes the temporary files that a crash in the middle
+// RemoveStaleTemp removes the temporary files that a crash in the middle
 // of a save (kill -9, power loss) left in the storage directory, logging
 // how many and their size. Call it at start, before anything is written
 // there: the engine file, then the snapshots.
-func removeStaleTemp(dir string, logger log.Logger) {
+func RemoveStaleTemp(dir string, logger log.Logger) {
 	files, size, err := atomicfile.RemoveStale(dir)
 	if files > 0 {
 		level.Info(logger).Log("msg", "removed stale temporary files left by an interrupted save", "dir", dir, "files", files, "bytes", size)
@@ -257,22 +258,22 @@ func removeStaleTemp(dir string, logger log.Logger) {
 	}
 }
 
-// run saves a snapshot every interval until ctx ends; final must follow.
-func (sn *snapshotter) run(ctx context.Context) {
+// Run saves a snapshot every interval until ctx ends; Final must follow.
+func (sn *Snapshotter) Run(ctx context.Context) {
 	defer close(sn.done)
 	if sn.interval <= 0 {
 		return
 	}
-	loop.Every(ctx, sn.interval, func() { sn.save() })
+	loop.Every(ctx, sn.interval, func() { sn.Save() })
 }
 
-// final saves the last snapshot at shutdown, once the listeners have
+// Final saves the last snapshot at shutdown, once the listeners have
 // stopped and run has returned. A failure is always logged at error level,
 // whatever the periodic saves did before, with what it loses: what was
 // counted since the last good snapshot (unsaved_traps is the growth of the
 // trap counters' sum since then; rule state changed since then is lost
 // too).
-func (sn *snapshotter) final() {
+func (sn *Snapshotter) Final() {
 	<-sn.done
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
@@ -298,10 +299,10 @@ func (sn *snapshotter) final() {
 		"unsaved_traps", unsaved, "trap_series", info.Traps, "derived_series", info.Derived)
 }
 
-// save writes a snapshot unless the store and the file are as last saved.
+// Save writes a snapshot unless the store and the file are as last saved.
 // A failure is logged at error level when saving starts failing and at
 // debug level while it goes on; the recovery is logged too.
-func (sn *snapshotter) save() error {
+func (sn *Snapshotter) Save() error {
 	sn.mu.Lock()
 	defer sn.mu.Unlock()
 	if _, err := sn.write(); err != nil {
@@ -329,7 +330,7 @@ func (sn *snapshotter) save() error {
 // encoded before the replay memory and the replay memory written before
 // the snapshot, so the replay file remembers at least every v3 message the
 // snapshot counts, whichever write a crash interrupts.
-func (sn *snapshotter) write() (metrics.SnapshotInfo, error) {
+func (sn *Snapshotter) write() (metrics.SnapshotInfo, error) {
 	begin := sn.now()
 	info := sn.saved
 	encoded := false
@@ -350,7 +351,7 @@ func (sn *snapshotter) write() (metrics.SnapshotInfo, error) {
 		}
 	}
 	if err != nil {
-		sn.failures.Inc()
+		sn.count(func(st *Stats) { st.Failures++ })
 		sn.saved = metrics.SnapshotInfo{}
 		sn.store.MarkChanged() // encode it again next time
 		return info, err
@@ -358,10 +359,10 @@ func (sn *snapshotter) write() (metrics.SnapshotInfo, error) {
 	end := sn.now()
 	sn.saved = info
 	sn.good = goodSnapshot{at: end, count: info.Count}
-	sn.snapshots.Inc()
-	sn.lastSuccess.Set(float64(end.UnixNano()) / 1e9)
-	sn.size.Set(float64(info.Bytes))
-	sn.duration.Set(end.Sub(begin).Seconds())
+	sn.count(func(st *Stats) {
+		st.Snapshots++
+		st.LastSuccess, st.Size, st.Duration = end, info.Bytes, end.Sub(begin)
+	})
 	// A large store sends the encoding buffer's several megabytes to the
 	// collector between snapshots instead of keeping it.
 	if cap(sn.buf) > 1<<20 {
@@ -372,7 +373,7 @@ func (sn *snapshotter) write() (metrics.SnapshotInfo, error) {
 
 // writeReplay writes the replay memory unless it and its file are as last
 // written. The caller holds mu.
-func (sn *snapshotter) writeReplay() error {
+func (sn *Snapshotter) writeReplay() error {
 	if sn.replay == nil {
 		return nil
 	}
@@ -406,8 +407,8 @@ func (f fileStamp) is(path string) bool {
 	return err == nil && !f.modTime.IsZero() && st == f
 }
 
-func (sn *snapshotter) stamp() (fileStamp, error) { return stampOf(sn.path) }
+func (sn *Snapshotter) stamp() (fileStamp, error) { return stampOf(sn.path) }
 
 // unchangedOnDisk reports whether the snapshot file is still the one last
 // written.
-func (sn *snapshotter) unchangedOnDisk() bool { return sn.savedAt.is(sn.path) }
+func (sn *Snapshotter) unchangedOnDisk() bool { return sn.savedAt.is(sn.path) }

@@ -134,15 +134,15 @@ func run(args []string) int {
 	defer signal.Stop(hup)
 
 	logger, slogger := logging.New(*logLevel, *logFormat, os.Stderr)
-	mm := newMIBManager(*mibDirs, *mibTimeout, logger)
+	mm := loader.NewManager(*mibDirs, *mibTimeout, logger)
 	if command == translateCmd.FullCommand() {
-		table, _ := mm.load(context.Background()) // the built-in names at least
-		return translate(os.Stdout, table, *translateOIDs)
+		table, _ := mm.Load(context.Background()) // the built-in names at least
+		return mib.Translate(os.Stdout, table, *translateOIDs)
 	}
 	cm := newConfigManager(*configFile, logger, reservedMetrics())
 	if *configCheck {
 		// Rules are checked against the MIB names, --mib.dir included.
-		table, _ := mm.load(context.Background())
+		table, _ := mm.Load(context.Background())
 		if _, err := cm.read(table, nil); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", program, err)
 			return 1
@@ -180,7 +180,7 @@ func run(args []string) int {
 	// Names come first: rules are checked against them, and the listeners
 	// and /metrics start only once the MIBs are loaded (or their time bound
 	// has passed).
-	names, err := mm.load(context.Background())
+	names, err := mm.Load(context.Background())
 	if err != nil {
 		level.Warn(logger).Log("msg", "going on with the built-in MIB names only")
 	}

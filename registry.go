@@ -12,6 +12,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
 
@@ -27,7 +28,7 @@ type ownMetrics struct {
 	engine       *engine.Engine
 	engineErrors *prometheus.CounterVec
 	cm           *configManager
-	mm           *mibManager
+	mm           *loader.Manager
 	snap         *persist.Snapshotter
 }
 
@@ -42,7 +43,7 @@ func (o ownMetrics) collectors() []prometheus.Collector {
 		engineInfo(o.engine),
 	}
 	cs = append(cs, o.cm.collectors()...)
-	cs = append(cs, o.mm.collectors()...)
+	cs = append(cs, collector.NewMIBCollector(o.mm.Stats))
 	return append(cs, collector.NewStorageCollector(o.snap.Stats))
 }
 
@@ -107,7 +108,7 @@ func placeholderOwnMetrics() ownMetrics {
 		engine:       &engine.Engine{},
 		engineErrors: newEngineErrors(),
 		cm:           newConfigManager("", nil, nil),
-		mm:           newMIBManager(nil, 0, nil),
+		mm:           loader.NewManager(nil, 0, nil),
 		snap:         persist.New(store, nil, "", 0, nil),
 	}
 }

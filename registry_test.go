@@ -14,6 +14,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/inventory"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
 
@@ -42,7 +43,7 @@ func populated(t *testing.T) (ownMetrics, *metrics.Store) {
 		engine:       &engine.Engine{ID: []byte{0x80, 0, 0, 0, 1}},
 		engineErrors: newEngineErrors(),
 		cm:           newConfigManager("", logger, nil),
-		mm:           newMIBManager(nil, time.Second, logger),
+		mm:           loader.NewManager(nil, time.Second, logger),
 		snap:         persist.New(store, nil, t.TempDir(), time.Second, logger),
 	}
 	return own, store

@@ -16,6 +16,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
 )
@@ -27,7 +28,7 @@ type configManager struct {
 	path  string
 	proc  *pipeline.Processor
 	store *metrics.Store
-	mibs  *mibManager
+	mibs  *loader.Manager
 	// derived gets the inventory's device table on every reload.
 	derived *collector.DerivedCollector
 	logger  log.Logger
@@ -129,8 +130,8 @@ func (cm *configManager) reloadNow() error {
 	// names. A MIB load that fails as a whole keeps the names in use, so
 	// labels do not fall back to numeric OIDs.
 	table := cm.table
-	if cm.mibs != nil && len(cm.mibs.dirs) > 0 {
-		if t, err := cm.mibs.load(context.Background()); err == nil {
+	if cm.mibs != nil && len(cm.mibs.Dirs()) > 0 {
+		if t, err := cm.mibs.Load(context.Background()); err == nil {
 			table = t
 		} else {
 			level.Error(cm.logger).Log("msg", "MIB reload failed; keeping the MIB names in use", "err", err)

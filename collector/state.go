@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 )
 
 // stateCollector turns a component's plain counters into metrics: the
@@ -52,6 +53,20 @@ func NewStorageCollector(stats func() persist.Stats) prometheus.Collector {
 			ch <- prometheus.MustNewConstMetric(restoreFailures, prometheus.CounterValue, float64(s.RestoreFailures))
 			ch <- prometheus.MustNewConstMetric(restored, prometheus.GaugeValue, float64(s.RestoredTraps), "trap")
 			ch <- prometheus.MustNewConstMetric(restored, prometheus.GaugeValue, float64(s.RestoredDerived), "derived")
+		},
+	}
+}
+
+// NewMIBCollector returns the metrics of the MIB manager's Stats.
+func NewMIBCollector(stats func() loader.Stats) prometheus.Collector {
+	modules := prometheus.NewDesc("snmptrap_mib_modules_loaded", "MIB modules in the translation table: the built-in ones plus those loaded from --mib.dir.", nil, nil)
+	errors := prometheus.NewDesc("snmptrap_mib_load_errors_total", "MIB files from --mib.dir that could not be loaded (each problem logged at warning with its file and line), and failed loads of a whole set.", nil, nil)
+	return &stateCollector{
+		descs: []*prometheus.Desc{modules, errors},
+		collect: func(ch chan<- prometheus.Metric) {
+			s := stats()
+			ch <- prometheus.MustNewConstMetric(modules, prometheus.GaugeValue, float64(s.ModulesLoaded))
+			ch <- prometheus.MustNewConstMetric(errors, prometheus.CounterValue, float64(s.LoadErrors))
 		},
 	}
 }

@@ -1,0 +1,98 @@
+package loader
+
+import (
+	"context"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
+)
+
+// Manager loads the operator's MIB directories (--mib.dir) in a child
+// process under a deadline and merges them over the built-in table, at
+// start and on every reload.
+type Manager struct {
+	dirs    []string
+	timeout time.Duration
+	logger  log.Logger
+
+	modules atomic.Int64  // MIB modules in the table last loaded
+	errors  atomic.Uint64 // files that failed, and failed loads of a whole set
+}
+
+// Stats are the manager's gauge and counter, for metrics.
+type Stats struct {
+	// ModulesLoaded is the number of MIB modules in the table in use: the
+	// built-in ones plus those loaded from --mib.dir.
+	ModulesLoaded int
+	// LoadErrors counts MIB files that could not be loaded, and failed
+	// loads of a whole set.
+	LoadErrors uint64
+}
+
+// Stats returns the manager's counts.
+func (mm *Manager) Stats() Stats {
+	return Stats{ModulesLoaded: int(mm.modules.Load()), LoadErrors: mm.errors.Load()}
+}
+
+// Dirs returns the directories the manager loads.
+func (mm *Manager) Dirs() []string { return mm.dirs }
+
+// NewManager returns the manager of the MIB directories dirs.
+func NewManager(dirs []string, timeout time.Duration, logger log.Logger) *Manager {
+	if logger == nil {
+		logger = log.NewNopLogger()
+	}
+	return &Manager{dirs: dirs, timeout: timeout, logger: logger}
+}
+
+// Load returns the built-in table with the operator's MIBs merged over it.
+// Whatever goes wrong, the table is usable: a file that fails is skipped
+// and reported; when the whole load fails or overruns, the table holds the
+// built-in names only and err says why (a reload then keeps the names it
+// had).
+func (mm *Manager) Load(ctx context.Context) (table *mib.Table, err error) {
+	table = mib.Builtin()
+	if len(mm.dirs) == 0 {
+		mm.modules.Store(int64(len(table.Modules)))
+		return table, nil
+	}
+	start := time.Now()
+	self, err := os.Executable()
+	if err == nil {
+		var ops *mib.Table
+		var ferrs []FileError
+		ops, ferrs, err = Load(ctx, self, mm.dirs, mm.timeout)
+		failed := map[string]bool{}
+		for _, fe := range ferrs {
+			if fe.Skipped {
+				level.Debug(mm.logger).Log("msg", "MIB file skipped", "file", fe.File, "reason", fe.Message)
+				continue
+			}
+			if !failed[fe.File] {
+				failed[fe.File] = true
+				mm.errors.Add(1)
+			}
+			level.Warn(mm.logger).Log("msg", "problem in MIB file", "file", fe.File, "line", fe.Line, "column", fe.Column,
+				"module", fe.Module, "err", fe.Message)
+		}
+		if err == nil {
+			table = table.Merge(ops)
+			level.Info(mm.logger).Log("msg", "loaded MIB directories", "dirs", strings.Join(mm.dirs, ","),
+				"modules", len(ops.Modules), "notifications", len(ops.Notifications), "objects", len(ops.Objects),
+				"took", time.Since(start).Round(time.Millisecond))
+		}
+	}
+	if err != nil {
+		mm.errors.Add(1)
+		level.Error(mm.logger).Log("msg", "cannot load MIB directories", "dirs", strings.Join(mm.dirs, ","), "err", err)
+		return table, err
+	}
+	mm.modules.Store(int64(len(table.Modules)))
+	return table, nil
+}

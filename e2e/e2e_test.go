@@ -447,7 +447,7 @@ func TestOverflowTotals(t *testing.T) {
 	})
 }
 
-var bindLine = regexp.MustCompile(`level=error msg="cannot listen on ([^:]+://[^ ]+): (.*)"`)
+var bindLine = regexp.MustCompile(`level=error msg="cannot start" err="cannot listen on ([^:]+://[^ ]+): (.*)"`)
 
 // TestBindErrors: a port in use or a privileged port stops the start with
 // one clear line naming the address and the cause.

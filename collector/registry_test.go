@@ -1,4 +1,4 @@
-package main
+package collector
 
 import (
 	"net/netip"
@@ -6,9 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-kit/log"
-
-	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/inventory"
@@ -18,35 +15,33 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
 
-// populated is the exporter's registry as run() builds it, with data in
-// every family: a listener with stats and packet counts, a trap series,
-// the inventory's device info.
-func populated(t *testing.T) (ownMetrics, *metrics.Store) {
+// populated is the exporter's registry as NewRegistry builds it, with
+// data in every family: a listener with stats and packet counts, a trap
+// series, the inventory's device info.
+func populated(t *testing.T) (Parts, *metrics.Store) {
 	t.Helper()
 	store := metrics.NewStore(0, 0, nil)
 	packets := metrics.NewPackets()
 	packets.Listener("udp://:162").Inc(metrics.VersionV2c, metrics.ResultAccepted)
 	store.Observe(netip.MustParseAddr("192.0.2.1"), "sw1", "IF-MIB::linkDown", time.Time{})
-	logger := log.NewNopLogger()
-	derived := collector.NewDerivedCollector(store)
+	derived := NewDerivedCollector(store)
 	derived.SetDevices(inventory.New([]config.Device{{Address: config.Source{Prefix: netip.MustParsePrefix("192.0.2.1/32")}, Name: "sw1", Labels: map[string]string{"site": "lab"}}}))
-	own := ownMetrics{
-		store:   store,
-		packets: packets,
-		listeners: func() []receiver.Stats {
+	parts := Parts{
+		Store:   store,
+		Packets: packets,
+		Listeners: func() []receiver.Stats {
 			return []receiver.Stats{
 				{Listener: "udp://:162", Transport: "udp", KernelDrops: 1, ReceiveBufferBytes: 1},
 				{Listener: "tcp://:412", Transport: "tcp", KernelDrops: -1, ConnectionsOpen: 1, ConnectionsClosed: map[string]uint64{"eof": 1}},
 			}
 		},
-		derived:      derived,
-		engine:       &engine.Engine{ID: []byte{0x80, 0, 0, 0, 1}},
-		engineErrors: newEngineErrors(),
-		cm:           newConfigManager("", logger, nil),
-		mm:           loader.NewManager(nil, time.Second, logger),
-		snap:         persist.New(store, nil, t.TempDir(), time.Second, logger),
+		Derived: derived,
+		Engine:  &engine.Engine{ID: []byte{0x80, 0, 0, 0, 1}},
+		Config:  func() (bool, time.Time) { return true, time.Now() },
+		MIBs:    func() loader.Stats { return loader.Stats{ModulesLoaded: 1} },
+		Storage: func() persist.Stats { return persist.Stats{} },
 	}
-	return own, store
+	return parts, store
 }
 
 // No rule may define a metric the exporter serves itself: every family of
@@ -54,12 +49,12 @@ func populated(t *testing.T) (ownMetrics, *metrics.Store) {
 // the handler writes) is refused at load, with the rule's line, because
 // such a rule made every scrape fail with a 500.
 func TestRulesCannotShadowOwnMetrics(t *testing.T) {
-	own, _ := populated(t)
-	mfs, err := own.registry().Gather()
+	parts, _ := populated(t)
+	mfs, err := NewRegistry(parts).Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := []string{"snmptrap_traps_received_total", "snmptrap_trap_last_received_timestamp_seconds"}
+	names := []string{trapsReceivedName, lastReceivedName}
 	for _, mf := range mfs {
 		names = append(names, mf.GetName())
 	}
@@ -72,7 +67,7 @@ func TestRulesCannotShadowOwnMetrics(t *testing.T) {
 			t.Errorf("%s is not in the populated registry", want)
 		}
 	}
-	reserved := reservedMetrics()
+	reserved := Reserved()
 	for _, name := range names {
 		if !reserved(name) {
 			t.Errorf("a rule may define metric %s, which the exporter serves itself", name)

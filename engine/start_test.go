@@ -1,4 +1,4 @@
-package main
+package engine
 
 import (
 	"bytes"
@@ -7,14 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"encoding/hex"
 	"github.com/go-kit/log"
-	"github.com/prometheus/client_golang/prometheus/testutil"
-
-	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 )
 
 // engineBoots at 2^31-1 is logged at error level with the remedy that fits
-// the configuration, and counted; the kind is exported at 0 from the start.
+// the configuration, and reported in the Result (the collector counts it).
 func TestStartEngineBootsExhausted(t *testing.T) {
 	for _, tc := range []struct {
 		name, engineID, boots, remedy string
@@ -22,18 +20,22 @@ func TestStartEngineBootsExhausted(t *testing.T) {
 	}{
 		{"fine", "", "12345", "", 0},
 		{"from the file", "", "2147483647", "delete ", 1},
-		{"configured", "0x8000000005aabbccdd", "2147483647", "set a new engine_id", 1},
+		{"configured", "8000000005aabbccdd", "2147483647", "set a new engine_id", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			os.WriteFile(filepath.Join(dir, "engine.json"), []byte(`{"version":1,"engine_id":"8000000005aabbccdd","boots":`+tc.boots+`}`), 0o600)
 			var logs bytes.Buffer
-			_, errs, err := startEngine(dir, &config.Config{EngineID: tc.engineID}, log.NewLogfmtLogger(&logs))
+			configured, _ := hex.DecodeString(tc.engineID)
+			if tc.engineID == "" {
+				configured = nil
+			}
+			_, res, err := Start(dir, configured, log.NewLogfmtLogger(&logs))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := testutil.ToFloat64(errs.WithLabelValues("boots_exhausted")); got != tc.want {
-				t.Errorf("boots_exhausted = %v, want %v", got, tc.want)
+			if got := res.BootsExhausted; got != (tc.want == 1) {
+				t.Errorf("BootsExhausted = %v, want %v", got, tc.want == 1)
 			}
 			line := logs.String()
 			if tc.want == 0 {

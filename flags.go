@@ -1,0 +1,121 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/alecthomas/kingpin/v2"
+	"github.com/alecthomas/units"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/exporter-toolkit/web"
+	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
+)
+
+// maxBatchSize bounds --trap.read-batch-size: every slot holds a 64 KiB
+// buffer per UDP listener.
+const maxBatchSize = 1024
+
+// maxUDPSockets bounds --trap.udp.sockets (each socket has batch buffers).
+const maxUDPSockets = 256
+
+// minMessageSize is the floor of --trap.max-message-size: every SNMP engine
+// must accept messages of 484 octets (RFC 3417 §3.1, and RFC 3412's lower
+// bound on msgMaxSize); a smaller limit would close connections carrying
+// ordinary traps. The ceiling is receiver.MaxMessageSizeLimit (1 MiB): a
+// TCP connection may hold a buffer that large, so the flag bounds memory.
+const minMessageSize = 484
+
+// flags are the command line. Defaults that belong to a package (the
+// receiver's) are taken from it, so they are written once.
+type flags struct {
+	web         *web.FlagConfig
+	metricsPath string
+	maxRequests int
+	// writeTimeout ends a scrape whose client does not read.
+	writeTimeout time.Duration
+
+	listen       []string
+	receiver     receiver.Options
+	recvBuffer   units.Base2Bytes
+	maxSeries    int
+	maxPerDevice int
+	newPerSource int
+	maxBytes     units.Base2Bytes
+	seriesTTL    model.Duration
+
+	configFile       string
+	configCheck      bool
+	storagePath      string
+	snapshotInterval time.Duration
+	mibDirs          []string
+	mibTimeout       time.Duration
+	logLevel         string
+	logFormat        string
+}
+
+// addFlags defines the flags on app.
+func addFlags(app *kingpin.Application) *flags {
+	f := &flags{web: kingpinflag.AddFlags(app, ":9412"), seriesTTL: model.Duration(7 * 24 * time.Hour)}
+	d := receiver.DefaultOptions
+	app.Flag("web.telemetry-path", "Path under which to expose metrics.").Default("/metrics").StringVar(&f.metricsPath)
+	app.Flag("web.max-requests", "Maximum number of scrapes of the metrics path served at once; more are answered 503. 0 means no limit.").Default("40").IntVar(&f.maxRequests)
+	app.Flag("web.write-timeout", "End a scrape whose answer cannot be written within this time (a client that does not read).").Default("1m").DurationVar(&f.writeTimeout)
+	app.Flag("trap.listen-address", "Address to receive traps on, as udp://host:port or tcp://host:port (IPv6 hosts in brackets). Repeatable; giving it replaces the defaults.").Default("udp://:162", "udp://:412", "tcp://:412").StringsVar(&f.listen)
+	app.Flag("trap.max-series", "Maximum number of series kept (device × trap counters and rule-derived series together); traps beyond it are counted under device=\"_other\", trap=\"_other\". 0 means no limit.").Default("100000").IntVar(&f.maxSeries)
+	app.Flag("trap.max-series-per-device", "Maximum number of series one device may have; 0 means no limit.").Default("10000").IntVar(&f.maxPerDevice)
+	app.Flag("trap.new-series-per-source", "New series one source address may make per minute (a burst of as many is allowed); 0 means no limit.").Default("6000").IntVar(&f.newPerSource)
+	app.Flag("trap.max-series-bytes", "Maximum bytes of the label values of all series together (devices, trap names, rule labels); a new series beyond it is refused like one beyond --trap.max-series. 0 means no limit.").Default("16MiB").BytesVar(&f.maxBytes)
+	app.Flag("trap.series-ttl", "Forget a device × trap series not updated for this long (e.g. 7d, 12h). 0 keeps series for ever.").Default("7d").SetValue(&f.seriesTTL)
+	app.Flag("trap.max-message-size", "Largest TCP message accepted, in bytes (484 to 1048576); a larger one closes its connection.").Default(strconv.Itoa(d.MaxMessageSize)).IntVar(&f.receiver.MaxMessageSize)
+	app.Flag("trap.receive-buffer-size", "UDP socket receive buffer to ask the kernel for (the granted size is exported as snmptrap_receive_buffer_bytes). 0 keeps the system default.").Default(units.Base2Bytes(d.ReceiveBuffer).String()).BytesVar(&f.recvBuffer)
+	app.Flag("trap.read-batch-size", "Datagrams read per system call on UDP listeners.").Default(strconv.Itoa(d.BatchSize)).IntVar(&f.receiver.BatchSize)
+	app.Flag("trap.udp.sockets", "Sockets per UDP listener, sharing the port with SO_REUSEPORT, each read by its own goroutine. Default: GOMAXPROCS.").Default(strconv.Itoa(runtime.GOMAXPROCS(0))).IntVar(&f.receiver.UDPSockets)
+	app.Flag("trap.tcp.max-connections", "Maximum open TCP connections per TCP listener; more are closed at once.").Default(strconv.Itoa(d.TCPMaxConnections)).IntVar(&f.receiver.TCPMaxConnections)
+	app.Flag("trap.tcp.max-connections-per-source", "Maximum open TCP connections from one source address per TCP listener.").Default(strconv.Itoa(d.TCPMaxConnectionsPerSource)).IntVar(&f.receiver.TCPMaxConnectionsPerSource)
+	app.Flag("trap.tcp.idle-timeout", "Close a TCP connection that sends nothing for this long.").Default(model.Duration(d.TCPIdleTimeout).String()).DurationVar(&f.receiver.TCPIdleTimeout)
+	app.Flag("trap.tcp.message-timeout", "Close a TCP connection that takes longer than this to send one message once it has begun.").Default(model.Duration(d.TCPMessageTimeout).String()).DurationVar(&f.receiver.TCPMessageTimeout)
+	app.Flag("config.file", "YAML configuration: communities, source allow-list, SNMPv3 users. Without it, v1/v2c traps are accepted from anyone and no SNMPv3 users exist.").Default("").StringVar(&f.configFile)
+	app.Flag("config.check", "Check --config.file and exit: 0 when it is valid, 1 with the error otherwise.").BoolVar(&f.configCheck)
+	app.Flag("storage.path", "Directory for state that survives restarts (the SNMP engine ID and engineBoots, the snapshot of the series), relative to the working directory.").Default("data/").StringVar(&f.storagePath)
+	app.Flag("storage.snapshot-interval", "Save the series (counters, last-seen times, rule state) under --storage.path this often, and at shutdown; restored at start. 0 saves at shutdown only.").Default("5s").DurationVar(&f.snapshotInterval)
+	app.Flag("mib.dir", "Directory of MIB files to load at start and on reload, beside the built-in ones (repeatable). Their names override the built-in ones.").StringsVar(&f.mibDirs)
+	app.Flag("mib.load-timeout", "Give up loading --mib.dir after this long and go on with the names loaded so far.").Default("30s").DurationVar(&f.mibTimeout)
+	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
+	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")
+	return f
+}
+
+// validate checks the values kingpin cannot, all of them, and says what is
+// wrong with each.
+func (f *flags) validate() error {
+	var errs []error
+	check := func(ok bool, format string, args ...any) {
+		if !ok {
+			errs = append(errs, fmt.Errorf(format, args...))
+		}
+	}
+	r := &f.receiver
+	check(r.UDPSockets >= 1 && r.UDPSockets <= maxUDPSockets, "--trap.udp.sockets must be between 1 and %d, got %d", maxUDPSockets, r.UDPSockets)
+	check(r.BatchSize >= 1 && r.BatchSize <= maxBatchSize, "--trap.read-batch-size must be between 1 and %d, got %d", maxBatchSize, r.BatchSize)
+	check(r.MaxMessageSize >= minMessageSize && r.MaxMessageSize <= receiver.MaxMessageSizeLimit,
+		"--trap.max-message-size must be between %d and %d, got %d", minMessageSize, receiver.MaxMessageSizeLimit, r.MaxMessageSize)
+	check(f.maxRequests >= 0, "--web.max-requests must not be negative, got %d", f.maxRequests)
+	check(f.writeTimeout > 0, "--web.write-timeout must be positive, got %s", f.writeTimeout)
+	check(f.snapshotInterval >= 0, "--storage.snapshot-interval must not be negative, got %s", f.snapshotInterval)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	r.ReceiveBuffer = int(f.recvBuffer)
+	return nil
+}
+
+// limits are the store's limits beyond its cap.
+func (f *flags) limits() metrics.Limits {
+	return metrics.Limits{PerDevice: f.maxPerDevice, NewPerSourcePerMinute: f.newPerSource, MaxLabelBytes: int(f.maxBytes)}
+}

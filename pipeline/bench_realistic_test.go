@@ -6,23 +6,12 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
-
-// linkDownVarbinds are the varbinds of a linkDown as a real switch sends
-// it: ifIndex, ifAdminStatus, ifOperStatus and ifDescr after sysUpTime and
-// snmpTrapOID (v2c), or without those two (v1).
-func linkDownVarbinds() []snmp.Varbind {
-	return []snmp.Varbind{
-		{OID: snmp.MustParseOID("1.3.6.1.2.1.2.2.1.1.10101"), Type: snmp.TagInteger, Value: snmp.IntegerValue(10101)},
-		{OID: snmp.MustParseOID("1.3.6.1.2.1.2.2.1.7.10101"), Type: snmp.TagInteger, Value: snmp.IntegerValue(1)},
-		{OID: snmp.MustParseOID("1.3.6.1.2.1.2.2.1.8.10101"), Type: snmp.TagInteger, Value: snmp.IntegerValue(2)},
-		{OID: snmp.MustParseOID("1.3.6.1.2.1.2.2.1.2.10101"), Type: snmp.TagOctetString, Value: []byte("GigabitEthernet1/0/1")},
-	}
-}
 
 func benchHandle(b *testing.B, data []byte) {
 	pr := New(metrics.NewStore(1000, 0, nil), metrics.NewPackets(), Options{Names: mib.Builtin()})
@@ -39,10 +28,7 @@ func benchHandle(b *testing.B, data []byte) {
 // (the reference trap) from decode to store update, names from the
 // built-in table.
 func BenchmarkHandleV2cLinkDown6(b *testing.B) {
-	vbs := append([]snmp.Varbind{
-		{OID: oidSysUpTime, Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(12345)},
-		{OID: oidSnmpTrapOID, Type: snmp.TagObjectIdentifier, Value: oidLinkDown},
-	}, linkDownVarbinds()...)
+	vbs := testfixtures.LinkDownVarbinds[snmp.Varbind]()
 	benchHandle(b, snmp.AppendTrapV2(nil, snmp.V2c, []byte("public"), snmp.PDUTrapV2, 1, vbs))
 }
 
@@ -50,17 +36,14 @@ func BenchmarkHandleV2cLinkDown6(b *testing.B) {
 // four varbinds).
 func BenchmarkHandleV1LinkDown4(b *testing.B) {
 	benchHandle(b, snmp.AppendTrapV1(nil, []byte("public"), snmp.MustParseOID("1.3.6.1.4.1.9.1.1208"),
-		[4]byte{192, 0, 2, 7}, 2, 0, 12345, linkDownVarbinds()))
+		[4]byte{192, 0, 2, 7}, 2, 0, 12345, testfixtures.LinkDownVarbinds[snmp.Varbind]()[2:]))
 }
 
 // BenchmarkHandleV2cLinkDown6Rules is BenchmarkHandleV2cLinkDown6 with the
 // built-in rules on: the linkDown also sets snmptrap_interface_up and
 // snmptrap_interface_info.
 func BenchmarkHandleV2cLinkDown6Rules(b *testing.B) {
-	vbs := append([]snmp.Varbind{
-		{OID: oidSysUpTime, Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(12345)},
-		{OID: oidSnmpTrapOID, Type: snmp.TagObjectIdentifier, Value: oidLinkDown},
-	}, linkDownVarbinds()...)
+	vbs := testfixtures.LinkDownVarbinds[snmp.Varbind]()
 	data := snmp.AppendTrapV2(nil, snmp.V2c, []byte("public"), snmp.PDUTrapV2, 1, vbs)
 	rs, err := rules.Compile(nil, config.BuiltinRules{}, mib.Builtin())
 	if err != nil {

@@ -24,41 +24,41 @@ const fuzzLimit = 1024
 // framing error. For an error, seen is also returned: the length of the
 // shortest prefix of r that already shows it, the point from which the
 // listener must give up whatever follows.
-func refFrame(r []byte, limit int) (size int, err error, seen int) {
+func refFrame(r []byte, limit int) (size, seen int, err error) {
 	if len(r) < 1 {
-		return 0, nil, 0
+		return 0, 0, nil
 	}
 	if r[0] != 0x30 { // SEQUENCE, universal constructed 16
-		return 0, errNotSequence, 1
+		return 0, 1, errNotSequence
 	}
 	if len(r) < 2 {
-		return 0, nil, 0
+		return 0, 0, nil
 	}
 	var hdr int
 	var length uint64
 	switch l := r[1]; {
 	case l == 0x80:
-		return 0, errIndefinite, 2
+		return 0, 2, errIndefinite
 	case l < 0x80:
 		hdr, length = 2, uint64(l)
 	default:
 		n := int(l & 0x7f)
 		if n > 4 {
 			// More than 4 GiB can be described, far above any limit.
-			return 0, errTooLarge, 2
+			return 0, 2, errTooLarge
 		}
 		hdr = 2 + n
 		if len(r) < hdr {
-			return 0, nil, 0
+			return 0, 0, nil
 		}
 		for _, c := range r[2:hdr] {
 			length = length<<8 | uint64(c)
 		}
 	}
 	if uint64(hdr)+length > uint64(limit) {
-		return 0, errTooLarge, hdr
+		return 0, hdr, errTooLarge
 	}
-	return hdr + int(length), nil, 0
+	return hdr + int(length), 0, nil
 }
 
 // pipeConn gives one end of a net.Pipe the deadline behaviour of a TCP
@@ -155,7 +155,7 @@ func FuzzTCPFraming(f *testing.F) {
 
 		for _, limit := range []int{fuzzLimit, step} {
 			size, err := frameSize(data, limit)
-			wsize, werr, _ := refFrame(data, limit)
+			wsize, _, werr := refFrame(data, limit)
 			if size != wsize || !errors.Is(err, werr) || (err == nil) != (werr == nil) {
 				t.Fatalf("frameSize(% x, %d) = %d, %v; want %d, %v", data, limit, size, err, wsize, werr)
 			}
@@ -167,7 +167,7 @@ func FuzzTCPFraming(f *testing.F) {
 		minLast := 0 // the fewest bytes the last message may hold
 		wantReason := closeEOF
 		for {
-			size, err, seen := refFrame(data[off:], fuzzLimit)
+			size, seen, err := refFrame(data[off:], fuzzLimit)
 			if err != nil {
 				end := min(len(data), (off+seen+step-1)/step*step)
 				want = append(want, data[off:end])

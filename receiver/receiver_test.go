@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 // recorder is a Handler that keeps what it was given and answers each
@@ -54,18 +56,6 @@ func (r *recorder) packets() []Packet {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Packet(nil), r.pkts...)
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // serve binds addr and serves it until the test ends.
@@ -213,7 +203,7 @@ func TestUDPReceiveAndReply(t *testing.T) {
 	if err != nil || string(buf[:n]) != "!hello" {
 		t.Fatalf("reply = %q, %v; want \"!hello\"", buf[:n], err)
 	}
-	waitFor(t, "two packets", func() bool { return len(rec.packets()) == 2 })
+	testfixtures.WaitFor(t, "two packets", func() bool { return len(rec.packets()) == 2 })
 	p := rec.packets()[0]
 	local := c.LocalAddr().(*net.UDPAddr).AddrPort()
 	if p.Listener != "udp://127.0.0.1:0" || p.Transport != "udp" || p.Source != local || string(p.Data) != "?hello" {
@@ -221,7 +211,7 @@ func TestUDPReceiveAndReply(t *testing.T) {
 	}
 	// The counter goes up once the reply is sent, which may be after the
 	// client has read it.
-	waitFor(t, "the ack counted", func() bool { return l.Stats().InformsAcknowledged == 1 })
+	testfixtures.WaitFor(t, "the ack counted", func() bool { return l.Stats().InformsAcknowledged == 1 })
 	s := l.Stats()
 	if s.InformsAcknowledged != 1 || s.AckErrors != 0 || s.KernelDrops != 0 || s.ReceiveBufferBytes <= 0 || s.Transport != "udp" {
 		t.Errorf("stats = %+v", s)
@@ -416,7 +406,7 @@ func TestTCPFraming(t *testing.T) {
 	if got := readN(t, c, len(nonMinimal)); !bytes.Equal(got, nonMinimal) {
 		t.Errorf("reply %q, want %q", got, nonMinimal)
 	}
-	waitFor(t, "four messages", func() bool { return len(rec.packets()) == 4 })
+	testfixtures.WaitFor(t, "four messages", func() bool { return len(rec.packets()) == 4 })
 	pk := rec.packets()
 	for i, want := range [][]byte{one, two, big, nonMinimal} {
 		if !bytes.Equal(pk[i].Data, want) || pk[i].Transport != "tcp" || pk[i].Listener != "tcp://127.0.0.1:0" {
@@ -425,12 +415,12 @@ func TestTCPFraming(t *testing.T) {
 	}
 	// The ack counter goes up once a reply is written, which may be
 	// after the client has read it.
-	waitFor(t, "three acks counted", func() bool { return l.Stats().InformsAcknowledged == 3 })
+	testfixtures.WaitFor(t, "three acks counted", func() bool { return l.Stats().InformsAcknowledged == 3 })
 	if s := l.Stats(); s.ConnectionsOpen != 1 || s.ConnectionsAccepted != 1 || s.InformsAcknowledged != 3 {
 		t.Errorf("stats = %+v", s)
 	}
 	c.Close()
-	waitFor(t, "eof close", func() bool { return closedCount(l, closeEOF) == 1 })
+	testfixtures.WaitFor(t, "eof close", func() bool { return closedCount(l, closeEOF) == 1 })
 	if s := l.Stats(); s.ConnectionsOpen != 0 {
 		t.Errorf("open connections after close = %d", s.ConnectionsOpen)
 	}
@@ -454,7 +444,7 @@ func TestTCPFramingErrors(t *testing.T) {
 			good := seq("ok")
 			c.Write(append(append([]byte{}, good...), tc.send...))
 			expectClosed(t, c)
-			waitFor(t, "close counted", func() bool { return closedCount(l, tc.reason) == 1 })
+			testfixtures.WaitFor(t, "close counted", func() bool { return closedCount(l, tc.reason) == 1 })
 			pk := rec.packets()
 			if len(pk) != 2 || !bytes.Equal(pk[0].Data, good) || !bytes.HasPrefix(tc.send, pk[1].Data[:min(len(pk[1].Data), len(tc.send))]) {
 				t.Errorf("handler got %+v; want the good message, then the bad bytes for counting", pk)
@@ -470,7 +460,7 @@ func TestTCPTruncatedAtEOF(t *testing.T) {
 	c.Write([]byte{0x30, 0x10, 0x02, 0x01})
 	c.(*net.TCPConn).CloseWrite()
 	expectClosed(t, c)
-	waitFor(t, "eof close", func() bool { return closedCount(l, closeEOF) == 1 })
+	testfixtures.WaitFor(t, "eof close", func() bool { return closedCount(l, closeEOF) == 1 })
 	if pk := rec.packets(); len(pk) != 1 || !bytes.Equal(pk[0].Data, []byte{0x30, 0x10, 0x02, 0x01}) {
 		t.Errorf("handler got %+v; want the truncated message for counting", pk)
 	}
@@ -480,10 +470,10 @@ func TestTCPConnectionLimit(t *testing.T) {
 	l := serve(t, "tcp://127.0.0.1:0", &recorder{}, Options{TCPMaxConnections: 1})
 	first := dialTCP(t, l)
 	first.Write(seq("x"))
-	waitFor(t, "first connection open", func() bool { return l.Stats().ConnectionsOpen == 1 })
+	testfixtures.WaitFor(t, "first connection open", func() bool { return l.Stats().ConnectionsOpen == 1 })
 	second := dialTCP(t, l)
 	expectClosed(t, second)
-	waitFor(t, "refusal counted", func() bool { return closedCount(l, closeLimit) == 1 })
+	testfixtures.WaitFor(t, "refusal counted", func() bool { return closedCount(l, closeLimit) == 1 })
 	if s := l.Stats(); s.ConnectionsOpen != 1 || s.ConnectionsAccepted != 2 {
 		t.Errorf("stats = %+v", s)
 	}
@@ -493,7 +483,7 @@ func TestTCPIdleTimeout(t *testing.T) {
 	l := serve(t, "tcp://127.0.0.1:0", &recorder{}, Options{TCPIdleTimeout: 50 * time.Millisecond})
 	c := dialTCP(t, l)
 	expectClosed(t, c)
-	waitFor(t, "idle close counted", func() bool { return closedCount(l, closeIdle) == 1 })
+	testfixtures.WaitFor(t, "idle close counted", func() bool { return closedCount(l, closeIdle) == 1 })
 }
 
 func TestTCPShutdownClosesConnections(t *testing.T) {
@@ -505,7 +495,7 @@ func TestTCPShutdownClosesConnections(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- l.Serve(ctx) }()
 	c := dialTCP(t, l)
-	waitFor(t, "connection open", func() bool { return l.Stats().ConnectionsOpen == 1 })
+	testfixtures.WaitFor(t, "connection open", func() bool { return l.Stats().ConnectionsOpen == 1 })
 	cancel()
 	select {
 	case err := <-done:
@@ -529,7 +519,7 @@ func TestTCPMessageTimeout(t *testing.T) {
 	c := dialTCP(t, l)
 	c.Write([]byte{0x30, 0x10, 0x02})
 	expectClosed(t, c)
-	waitFor(t, "message timeout counted", func() bool { return closedCount(l, closeMsgTime) == 1 })
+	testfixtures.WaitFor(t, "message timeout counted", func() bool { return closedCount(l, closeMsgTime) == 1 })
 	pk := rec.packets()
 	if len(pk) != 1 || pk[0].Framing != FramingTruncated || !bytes.Equal(pk[0].Data, []byte{0x30, 0x10, 0x02}) {
 		t.Errorf("handler got %+v; want the partial message marked truncated", pk)
@@ -540,10 +530,10 @@ func TestTCPPerSourceLimit(t *testing.T) {
 	l := serve(t, "tcp://127.0.0.1:0", &recorder{}, Options{TCPMaxConnectionsPerSource: 2})
 	dialTCP(t, l)
 	dialTCP(t, l)
-	waitFor(t, "two connections open", func() bool { return l.Stats().ConnectionsOpen == 2 })
+	testfixtures.WaitFor(t, "two connections open", func() bool { return l.Stats().ConnectionsOpen == 2 })
 	third := dialTCP(t, l)
 	expectClosed(t, third)
-	waitFor(t, "refusal counted", func() bool { return closedCount(l, closeSrcLimit) == 1 })
+	testfixtures.WaitFor(t, "refusal counted", func() bool { return closedCount(l, closeSrcLimit) == 1 })
 	if n := closedCount(l, closeLimit); n != 0 {
 		t.Errorf("overall limit refusals = %d, want 0", n)
 	}
@@ -578,7 +568,7 @@ func TestTCPShutdownWhileConnecting(t *testing.T) {
 				}
 			}()
 		}
-		waitFor(t, "connections", func() bool { return l.Stats().ConnectionsAccepted > 20 })
+		testfixtures.WaitFor(t, "connections", func() bool { return l.Stats().ConnectionsAccepted > 20 })
 		cancel()
 		select {
 		case err := <-done:
@@ -601,7 +591,7 @@ func TestUDPLargestIPv6Datagram(t *testing.T) {
 	if _, err := c.Write(big); err != nil {
 		t.Skipf("cannot send 65,527 bytes over ::1: %v", err)
 	}
-	waitFor(t, "datagram", func() bool { return len(rec.packets()) == 1 })
+	testfixtures.WaitFor(t, "datagram", func() bool { return len(rec.packets()) == 1 })
 	if n := len(rec.packets()[0].Data); n != len(big) {
 		t.Errorf("received %d bytes, want %d", n, len(big))
 	}
@@ -663,8 +653,8 @@ func TestUDPReusePort(t *testing.T) {
 			t.Fatalf("sender %d: reply %q, %v", i, buf[:n], err)
 		}
 	}
-	waitFor(t, "all datagrams", func() bool { return len(rec.packets()) == senders })
-	waitFor(t, "every ack counted", func() bool { return l.Stats().InformsAcknowledged == senders })
+	testfixtures.WaitFor(t, "all datagrams", func() bool { return len(rec.packets()) == senders })
+	testfixtures.WaitFor(t, "every ack counted", func() bool { return l.Stats().InformsAcknowledged == senders })
 	if s := l.Stats(); s.KernelDrops != 0 || s.InformsAcknowledged != senders || s.ReceiveBufferBytes <= 0 {
 		t.Errorf("stats = %+v", s)
 	}
@@ -698,7 +688,7 @@ func TestRepliesCountedByKind(t *testing.T) {
 			if _, err := c.Write(msg("?ack")); err != nil {
 				t.Fatal(err)
 			}
-			waitFor(t, "the counts", func() bool {
+			testfixtures.WaitFor(t, "the counts", func() bool {
 				s := l.Stats()
 				return s.ReportsSent == 1 && s.RepliesRateLimited == 2 && s.InformsAcknowledged == 1
 			})

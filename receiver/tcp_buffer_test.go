@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 // announce returns the header of a BER SEQUENCE whose whole encoding is
@@ -116,17 +118,17 @@ func TestTCPLargestMessageInPieces(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	waitFor(t, "the message", func() bool { return len(rec.packets()) == 1 })
+	testfixtures.WaitFor(t, "the message", func() bool { return len(rec.packets()) == 1 })
 	if got := rec.packets()[0].Data; !bytes.Equal(got, msg) {
 		t.Errorf("received %d bytes, want the %d-byte message", len(got), len(msg))
 	}
 	c.Close()
-	waitFor(t, "eof close", func() bool { return closedCount(l, closeEOF) == 1 })
+	testfixtures.WaitFor(t, "eof close", func() bool { return closedCount(l, closeEOF) == 1 })
 
 	over := dialTCP(t, l)
 	over.Write(append(announce(MaxMessageSizeLimit+1), "xxxxxxxxxx"...))
 	expectClosed(t, over)
-	waitFor(t, "too_large close", func() bool { return closedCount(l, closeTooLarge) == 1 })
+	testfixtures.WaitFor(t, "too_large close", func() bool { return closedCount(l, closeTooLarge) == 1 })
 	if pk := rec.packets(); len(pk) != 2 || pk[1].Framing != FramingTooLarge {
 		t.Errorf("handler got %d packets, want the message and the too-large bytes", len(pk))
 	}

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 // The benchmarks decode the same linkDown notification with our decoder
@@ -47,7 +49,7 @@ func benchGosnmp(b *testing.B, pkt []byte) {
 
 func BenchmarkAppendResponse(b *testing.B) {
 	var m Message
-	if err := m.Decode(AppendTrapV2(nil, V2c, []byte("public"), PDUInformRequest, 5, linkDownVarbinds())); err != nil {
+	if err := m.Decode(AppendTrapV2(nil, V2c, []byte("public"), PDUInformRequest, 5, testfixtures.LinkDownVarbinds[Varbind]())); err != nil {
 		b.Fatal(err)
 	}
 	buf := make([]byte, 0, 512)

@@ -95,11 +95,6 @@ func (s *seq) expect(tag byte, reason string) (element, *DecodeError) {
 	return s.next()
 }
 
-// more reports whether elements are left.
-func (s *seq) more() bool {
-	return s.pos < s.end
-}
-
 // finish requires that every element has been read.
 func (s *seq) finish() *DecodeError {
 	if s.pos != s.end {

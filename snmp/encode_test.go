@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 func TestIntegerValue(t *testing.T) {
@@ -55,18 +57,6 @@ func TestUnsignedValue(t *testing.T) {
 	}
 }
 
-// linkDownVarbinds are the varbinds of linkDownV2c, for the encoder.
-func linkDownVarbinds() []Varbind {
-	return []Varbind{
-		{MustParseOID(oidSysUpTime0), TagTimeTicks, UnsignedValue(123456789)},
-		{MustParseOID(oidSnmpTrapOID0), TagObjectIdentifier, MustParseOID(oidLinkDown)},
-		{MustParseOID(oidIfIndex2), TagInteger, IntegerValue(2)},
-		{MustParseOID(oidIfAdminStatus), TagInteger, IntegerValue(2)},
-		{MustParseOID(oidIfOperStatus), TagInteger, IntegerValue(2)},
-		{MustParseOID(oidIfDescr2), TagOctetString, []byte("GigabitEthernet0/1")},
-	}
-}
-
 // TestEncodeExact compares the encoders' output with messages built by the
 // independent test builder, byte for byte.
 func TestEncodeExact(t *testing.T) {
@@ -78,12 +68,12 @@ func TestEncodeExact(t *testing.T) {
 	}{
 		{
 			"v2c linkDown",
-			AppendTrapV2(nil, V2c, []byte("public"), PDUTrapV2, 1234567, linkDownVarbinds()),
+			AppendTrapV2(nil, V2c, []byte("public"), PDUTrapV2, 1234567, testfixtures.LinkDownVarbinds[Varbind]()),
 			linkDownV2c(),
 		},
 		{
 			"v1 linkDown",
-			AppendTrapV1(nil, []byte("public"), MustParseOID("1.3.6.1.4.1.9.1.516"), [4]byte{10, 1, 30, 1}, 2, 0, 239244, linkDownVarbinds()[2:]),
+			AppendTrapV1(nil, []byte("public"), MustParseOID("1.3.6.1.4.1.9.1.516"), [4]byte{10, 1, 30, 1}, 2, 0, 239244, testfixtures.LinkDownVarbinds[Varbind]()[2:]),
 			linkDownV1(),
 		},
 		{
@@ -206,7 +196,7 @@ func TestAppendResponse(t *testing.T) {
 
 func TestAppendResponseZeroAllocs(t *testing.T) {
 	var m Message
-	if err := m.Decode(AppendTrapV2(nil, V2c, []byte("public"), PDUInformRequest, 5, linkDownVarbinds())); err != nil {
+	if err := m.Decode(AppendTrapV2(nil, V2c, []byte("public"), PDUInformRequest, 5, testfixtures.LinkDownVarbinds[Varbind]())); err != nil {
 		t.Fatal(err)
 	}
 	buf := make([]byte, 0, 512)

@@ -27,16 +27,6 @@ func wantFrames(t *testing.T, frames [][]byte, n int) {
 	}
 }
 
-// trapOID returns the dotted trap identity of a decoded message.
-func trapOID(t *testing.T, m *Message) string {
-	t.Helper()
-	c, err := m.TrapOID(nil)
-	if err != nil {
-		t.Fatalf("TrapOID: %v", err)
-	}
-	return dotted(t, c)
-}
-
 func TestFixtureProtosV1Traps(t *testing.T) {
 	frames := payloads(t, "pcap/wiresharkwiki-c06-snmpv1-trap-app-r1-1-12.pcap")
 	wantFrames(t, frames, 12)
@@ -63,7 +53,7 @@ func TestFixtureProtosV1Traps(t *testing.T) {
 		if got := summarize(t, &m); !reflect.DeepEqual(got, want) {
 			t.Errorf("frame %d:\n got %+v\nwant %+v", i+1, got, want)
 		}
-		if got, want := trapOID(t, &m), "1.3.6.1.6.3.1.1.5."+string(rune('1'+i)); got != want {
+		if got, want := dotted(t, testfixtures.TrapOID(t, &m)), "1.3.6.1.6.3.1.1.5."+string(rune('1'+i)); got != want {
 			t.Errorf("frame %d: TrapOID = %s, want %s", i+1, got, want)
 		}
 	}
@@ -100,7 +90,7 @@ func TestFixtureZeekV1Trap(t *testing.T) {
 	if got := summarize(t, &m); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
-	if got := trapOID(t, &m); got != "1.3.6.1.6.3.1.1.5.1" {
+	if got := dotted(t, testfixtures.TrapOID(t, &m)); got != "1.3.6.1.6.3.1.1.5.1" {
 		t.Errorf("TrapOID = %s, want coldStart", got)
 	}
 }
@@ -151,7 +141,7 @@ func TestFixtureNdpiTraps(t *testing.T) {
 		if got := summarize(t, &m); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("frame %d:\n got %+v\nwant %+v", tt.frame, got, tt.want)
 		}
-		if got := trapOID(t, &m); got != tt.trapOID {
+		if got := dotted(t, testfixtures.TrapOID(t, &m)); got != tt.trapOID {
 			t.Errorf("frame %d: TrapOID = %s, want %s", tt.frame, got, tt.trapOID)
 		}
 	}
@@ -267,7 +257,7 @@ func TestFixtureGosnmpV2cTrap(t *testing.T) {
 	if got := summarize(t, &m); !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
 	}
-	if got := trapOID(t, &m); got != "1.3.6.1.2.1.1" {
+	if got := dotted(t, testfixtures.TrapOID(t, &m)); got != "1.3.6.1.2.1.1" {
 		t.Errorf("TrapOID = %s", got)
 	}
 }

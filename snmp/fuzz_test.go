@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 // FuzzDecode feeds arbitrary datagrams to Decode. Besides never panicking,
@@ -17,7 +19,7 @@ func FuzzDecode(f *testing.F) {
 	for _, b := range [][]byte{
 		linkDownV2c(),
 		linkDownV1(),
-		AppendTrapV2(nil, V2c, []byte("public"), PDUInformRequest, 5, linkDownVarbinds()),
+		AppendTrapV2(nil, V2c, []byte("public"), PDUInformRequest, 5, testfixtures.LinkDownVarbinds[Varbind]()),
 		message(1, "public", v2PDU(PDUGetBulkRequest, 10, 1, 25, vb("1.3.6.1.2.1.2.2.1.2", tlv(TagNull)))),
 		message(1, "public", v2PDU(PDUResponse, 11, 2, 1,
 			vb("1.3.6.1.2.1.31.1.1.1.6.1", tlv(TagCounter64, hx("00 ff ff ff ff ff ff ff ff"))),

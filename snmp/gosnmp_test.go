@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/gosnmp/gosnmp"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 // This file checks our decoder against an independent one, gosnmp.
@@ -154,11 +156,11 @@ func TestGosnmpAgreesOnEncoder(t *testing.T) {
 		name string
 		msg  []byte
 	}{
-		{"v2c linkDown", AppendTrapV2(nil, V2c, []byte("public"), PDUTrapV2, 1234567, linkDownVarbinds())},
+		{"v2c linkDown", AppendTrapV2(nil, V2c, []byte("public"), PDUTrapV2, 1234567, testfixtures.LinkDownVarbinds[Varbind]())},
 		{"v2c trap, every type", AppendTrapV2(nil, V2c, []byte("public"), PDUTrapV2, math.MaxInt32, vbs)},
 		{"v2c inform", AppendTrapV2(nil, V2c, []byte("private"), PDUInformRequest, 1, vbs[:3])},
 		{"v2c inform, no varbinds", AppendTrapV2(nil, V2c, []byte("private"), PDUInformRequest, 99, nil)},
-		{"v1 linkDown", AppendTrapV1(nil, []byte("public"), MustParseOID("1.3.6.1.4.1.9.1.516"), [4]byte{10, 1, 30, 1}, 2, 0, 239244, linkDownVarbinds()[2:])},
+		{"v1 linkDown", AppendTrapV1(nil, []byte("public"), MustParseOID("1.3.6.1.4.1.9.1.516"), [4]byte{10, 1, 30, 1}, 2, 0, 239244, testfixtures.LinkDownVarbinds[Varbind]()[2:])},
 		{"v1 enterprise-specific, every type", AppendTrapV1(nil, []byte("public"), MustParseOID(oidSynOptics), [4]byte{192, 0, 2, 7}, 6, 4, math.MaxUint32, vbs)},
 		{"v1 coldStart, no varbinds", AppendTrapV1(nil, []byte(""), MustParseOID("1.3.6.1.4.1.8072.3.2.10"), [4]byte{}, 0, 0, 0, nil)},
 	}

@@ -1,6 +1,10 @@
 package snmp
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
+)
 
 // TestReview6DecodeErrorLeavesNoVarbindsBehind: Decode relies on the slots
 // of m.Varbinds beyond its length being zero, so that clearing m.Varbinds
@@ -9,7 +13,7 @@ import "testing"
 // backing array past len, where no later Decode clears them and they keep
 // the buffer (a pooled scratch's, a TCP connection's) alive.
 func TestReview6DecodeErrorLeavesNoVarbindsBehind(t *testing.T) {
-	vbs := linkDownVarbinds()
+	vbs := testfixtures.LinkDownVarbinds[Varbind]()
 	good := AppendTrapV2(nil, V2c, []byte("public"), PDUTrapV2, 1, vbs)
 	// Break the last octet: the last varbind's value content. Making the
 	// whole message one octet shorter would change the outer lengths, so

@@ -56,9 +56,6 @@ func (p AuthProtocol) info() authInfo {
 	return authInfos[p]
 }
 
-// valid reports whether p is a real authentication protocol (not AuthNone).
-func (p AuthProtocol) valid() bool { return p.info().newH != nil }
-
 // AuthProtocolNames lists the names ParseAuthProtocol takes, for messages.
 const AuthProtocolNames = "MD5, SHA, SHA224, SHA256, SHA384, SHA512"
 

@@ -12,21 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 	"github.com/snmptrap-exporter/snmptrap_exporter/usm"
 	"golang.org/x/net/ipv4"
 )
 
 var testV3 = v3Params{user: "ops", authPass: "auth-pass-ops", privPass: "priv-pass-ops", boots: 1, time: 1000}
-
-func trapOID(t *testing.T, m *snmp.Message) []byte {
-	t.Helper()
-	oid, err := m.TrapOID(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return oid
-}
 
 func TestPoolsDecode(t *testing.T) {
 	for _, kind := range kinds {
@@ -86,7 +78,7 @@ func TestPoolsDecode(t *testing.T) {
 			if up {
 				want = oidLinkUp
 			}
-			if got := trapOID(t, &m); !bytes.Equal(got, want) {
+			if got := testfixtures.TrapOID(t, &m); !bytes.Equal(got, want) {
 				t.Errorf("%s #%d: trap OID %x, want %x", kind, i, got, want)
 			}
 			wantDescr := "GigabitEthernet0/" + strconv.Itoa(n)
@@ -113,23 +105,28 @@ func TestPoolsDecode(t *testing.T) {
 	}
 }
 
-// listen opens a counting UDP receiver on 127.0.0.1 that records the
-// source addresses and, when ack is set, answers each inform.
-func listen(t *testing.T) (addr string, count func() int64) {
-	addr, count, _ = listenAck(t, false)
-	return addr, count
+// sink is a counting UDP receiver on 127.0.0.1 that records the source
+// addresses and, when it acks, answers each inform.
+type sink struct {
+	addr     string
+	n        atomic.Int64 // datagrams received, barriers aside
+	barriers atomic.Int64 // barriers received
+	mu       sync.Mutex
+	srcs     map[string]bool
 }
 
-func listenAck(t *testing.T, ack bool) (addr string, count func() int64, sources func() int) {
+// barrier is the datagram received sends after trapgen's: trapgen never
+// sends it, and the sink does not count it.
+var barrier = []byte("trapgen test barrier")
+
+func listen(t *testing.T, ack bool) *sink {
 	t.Helper()
 	conn, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	conn.SetReadBuffer(4 << 20)
-	var n atomic.Int64
-	var mu sync.Mutex
-	srcs := map[string]bool{}
+	s := &sink{addr: conn.LocalAddr().String(), srcs: map[string]bool{}}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -146,11 +143,17 @@ func listenAck(t *testing.T, ack bool) (addr string, count func() int64, sources
 				}
 				continue
 			}
-			mu.Lock()
+			var counted, barriers int64
+			s.mu.Lock()
 			for _, m := range ms[:k] {
-				srcs[m.Addr.(*net.UDPAddr).IP.String()] = true
+				if bytes.Equal(m.Buffers[0][:m.N], barrier) {
+					barriers++
+					continue
+				}
+				counted++
+				s.srcs[m.Addr.(*net.UDPAddr).IP.String()] = true
 			}
-			mu.Unlock()
+			s.mu.Unlock()
 			if ack {
 				var msg snmp.Message
 				for _, m := range ms[:k] {
@@ -159,19 +162,43 @@ func listenAck(t *testing.T, ack bool) (addr string, count func() int64, sources
 					}
 				}
 			}
-			n.Add(int64(k))
+			// The count first: once a barrier is seen, so is everything
+			// read before it.
+			s.n.Add(counted)
+			s.barriers.Add(barriers)
 		}
 	}()
 	t.Cleanup(func() { conn.Close(); <-done })
-	return conn.LocalAddr().String(), n.Load, func() int { mu.Lock(); defer mu.Unlock(); return len(srcs) }
+	return s
 }
 
-func waitFor(count func() int64, want int64) int64 {
-	for end := time.Now().Add(2 * time.Second); time.Now().Before(end) && count() < want; {
-		time.Sleep(5 * time.Millisecond)
+func (s *sink) sources() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.srcs)
+}
+
+// received returns how many datagrams trapgen sent to s, once run has
+// returned. It waits (with a deadline) for want of them, then sends a
+// barrier from another socket and waits for that: on loopback a datagram
+// is queued on the receiving socket during the send call that sends it, so
+// whatever trapgen sent before run returned is read before the barrier, and
+// the count is final when the barrier arrives. A shortfall is returned for
+// the caller to report; a surplus arrives before the barrier and is counted.
+func (s *sink) received(t *testing.T, want int64) int64 {
+	t.Helper()
+	testfixtures.Eventually(testfixtures.WaitTimeout, func() bool { return s.n.Load() >= want })
+	seen := s.barriers.Load()
+	c, err := net.Dial("udp4", s.addr)
+	if err != nil {
+		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond) // nothing more should come
-	return count()
+	defer c.Close()
+	if _, err := c.Write(barrier); err != nil {
+		t.Fatal(err)
+	}
+	testfixtures.WaitFor(t, "the barrier after trapgen's datagrams", func() bool { return s.barriers.Load() > seen })
+	return s.n.Load()
 }
 
 func testConfig(target string) config {
@@ -181,19 +208,19 @@ func testConfig(target string) config {
 
 func TestFlatOutCount(t *testing.T) {
 	for _, kind := range []string{kindMix, kindV3, kindInform} {
-		addr, count, sources := listenAck(t, kind == kindInform)
-		c := testConfig(addr)
+		rx := listen(t, kind == kindInform)
+		c := testConfig(rx.addr)
 		c.kind = kind
 		res, err := run(context.Background(), c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := waitFor(count, 2000)
+		got := rx.received(t, 2000)
 		t.Logf("%s: %v", kind, res)
 		if res.sent != 2000 || res.errors != 0 || got != 2000 {
 			t.Errorf("%s: sent %d errors %d, received %d; want 2000, 0, 2000", kind, res.sent, res.errors, got)
 		}
-		if n := sources(); n != 4 {
+		if n := rx.sources(); n != 4 {
 			t.Errorf("%s: %d source addresses, want 4", kind, n)
 		}
 		if kind == kindInform && res.acks != 2000 {
@@ -203,14 +230,14 @@ func TestFlatOutCount(t *testing.T) {
 }
 
 func TestRate(t *testing.T) {
-	addr, count := listen(t)
-	c := testConfig(addr)
+	rx := listen(t, false)
+	c := testConfig(rx.addr)
 	c.kind, c.rate, c.count, c.duration = kindV2c, 20000, 1_000_000, 500*time.Millisecond
 	res, err := run(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := waitFor(count, res.sent)
+	got := rx.received(t, res.sent)
 	t.Logf("%v received=%d", res, got)
 	if res.sent < 9500 || res.sent > 10500 {
 		t.Errorf("sent %d at 20000/s for 0.5 s, want 10000±5%%", res.sent)
@@ -307,7 +334,7 @@ func TestLongOIDs(t *testing.T) {
 		if err := msg.Decode(m); err != nil {
 			t.Fatalf("seq %d: %v", seq, err)
 		}
-		oid, err := snmp.AppendOID(nil, trapOID(t, &msg))
+		oid, err := snmp.AppendOID(nil, testfixtures.TrapOID(t, &msg))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -325,14 +352,14 @@ func TestLongOIDs(t *testing.T) {
 	}
 
 	// Sent: each message a distinct trap OID.
-	addr, count := listen(t)
-	c := testConfig(addr)
+	rx := listen(t, false)
+	c := testConfig(rx.addr)
 	c.kind, c.longOIDs, c.count = kindV2c, 12, 300
 	res, err := run(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitFor(count, 300); res.sent != 300 || got != 300 {
+	if got := rx.received(t, 300); res.sent != 300 || got != 300 {
 		t.Errorf("sent %d, received %d; want 300", res.sent, got)
 	}
 

@@ -10,8 +10,9 @@ func TestPerSource(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	a, b := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("192.0.2.2")
 	l := NewPerSource(0.5, 2, 10) // one token every 2 s, burst 2
-	if !l.Allow(a, now) || !l.Allow(a, now) || l.Allow(a, now) {
-		t.Error("want exactly the burst of 2 at once")
+	// Three calls, each made (|| would stop at the first failure).
+	if got := [3]bool{l.Allow(a, now), l.Allow(a, now), l.Allow(a, now)}; got != [3]bool{true, true, false} {
+		t.Errorf("three at once: %v, want exactly the burst of 2", got)
 	}
 	if !l.Allow(b, now) {
 		t.Error("another source shares the bucket")

@@ -1,8 +1,17 @@
-// Package testfixtures gives tests the third-party captures in the shared
-// fixtures directory (see its README.md). The tests that use them run when
-// SNMPTRAP_FIXTURES names that directory; CI sets it to ../shared/fixtures.
-// A relative path is taken from the repository root, not from the package
-// directory where go test runs. Only tests import this package.
+// Package testfixtures holds what the tests of several packages share, so
+// that it exists once: the third-party captures in the shared fixtures
+// directory (Path, Payloads), SNMP test data (LinkDownVarbinds, TrapOID),
+// waiting for a condition (WaitFor, Eventually), load in the background
+// (InBackground) and a settable clock (Clock). Only tests import it.
+//
+// The captures: the tests that use them run when SNMPTRAP_FIXTURES names
+// that directory (see its README.md); CI sets it to ../shared/fixtures. A
+// relative path is taken from the repository root, not from the package
+// directory where go test runs.
+//
+// This package must not import snmp: snmp's own tests (package snmp) import
+// it, and Go refuses that cycle. The SNMP helpers take snmp's types by their
+// shape instead (see snmp.go).
 package testfixtures
 
 import (

@@ -2,7 +2,6 @@ package loader
 
 import (
 	"github.com/sleepinggenius2/gosmi"
-	"github.com/sleepinggenius2/gosmi/smi"
 	"github.com/sleepinggenius2/gosmi/types"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
@@ -68,41 +67,4 @@ func kindOf(k types.NodeKind) (mib.Kind, bool) {
 		return mib.KindCapabilities, true
 	}
 	return "", false
-}
-
-func inSMIModule(t *types.SmiType) bool {
-	m := smi.GetTypeModule(t)
-	return m == nil || smisyntax.SMIModules[string(m.Name)]
-}
-
-func syntaxOfBase(b types.BaseType) mib.Syntax {
-	switch b {
-	case types.BaseTypeInteger32, types.BaseTypeInteger64, types.BaseTypeEnum:
-		return mib.SyntaxInteger
-	case types.BaseTypeUnsigned32:
-		return mib.SyntaxUnsigned32
-	case types.BaseTypeUnsigned64:
-		return mib.SyntaxCounter64
-	case types.BaseTypeOctetString:
-		return mib.SyntaxOctetString
-	case types.BaseTypeObjectIdentifier:
-		return mib.SyntaxOID
-	case types.BaseTypeBits:
-		return mib.SyntaxBits
-	}
-	return mib.SyntaxOther
-}
-
-func valueOf(v types.SmiValue) (int64, bool) {
-	switch x := v.Value.(type) {
-	case int32:
-		return int64(x), true
-	case int64:
-		return x, true
-	case uint32:
-		return int64(x), true
-	case uint64:
-		return int64(x), true
-	}
-	return 0, false
 }

@@ -14,10 +14,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 )
 
-var (
-	srcA = netip.MustParseAddr("192.0.2.1")
-	srcB = netip.MustParseAddr("192.0.2.2")
-)
+var srcA = netip.MustParseAddr("192.0.2.1")
 
 func TestDerivedSetAddAndAttributes(t *testing.T) {
 	s := metrics.NewStore(0, 0, nil)

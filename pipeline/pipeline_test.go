@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/race"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -277,7 +278,7 @@ func TestTrapLabel(t *testing.T) {
 // The v2c receive path allocates nothing in steady state: labels are
 // interned, buffers pooled, the decoder slices its input.
 func TestHandleDoesNotAllocate(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("the race detector makes sync.Pool drop items")
 	}
 	f := newFixture(100)

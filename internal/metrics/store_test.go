@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/race"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
@@ -200,7 +201,7 @@ func TestLastSeenNeverGoesBack(t *testing.T) {
 // TestHeapPerSeries reports the heap an idle series costs beyond its label
 // strings (the figure issue 6 asks for), and bounds it.
 func TestHeapPerSeries(t *testing.T) {
-	if testing.Short() || raceEnabled {
+	if testing.Short() || race.Enabled {
 		t.Skip("memory measurement")
 	}
 	const n = 100000

@@ -2,14 +2,13 @@ package collector
 
 // The store's two families are written here in the text formats by hand
 // instead of as one prometheus.MustNewConstMetric per sample, the way
-// kube-state-metrics does for the same reason: with 100,000 device × trap
-// series (200,000 samples) the const-metric path through promhttp took a
-// median 714 ms and 2.8 million allocations per scrape, most of it building
-// and sorting a dto.Metric per sample; this takes 51 ms and 119 allocations
-// (120 ms gzipped), BenchmarkScrape100kSeries and its baseline in one run,
-// -count 5 (BENCHMARKS.md). Everything else on /metrics is
-// still gathered from the registry and encoded by expfmt; for the same data
-// the output is byte for byte what the const-metric path wrote (TestHandler*).
+// kube-state-metrics does for the same reason: building and sorting a
+// dto.Metric per sample made a scrape of 100,000 series take many times
+// longer and allocate millions of times (BenchmarkScrape100kSeries and its
+// const-metric baseline; the figures are in BENCHMARKS.md). Everything
+// else on /metrics is still gathered from the registry and encoded by
+// expfmt; for the same data the output is byte for byte what the
+// const-metric path wrote (TestHandler*).
 
 import (
 	"bufio"
@@ -199,10 +198,10 @@ func (h *handler) ServeHTTP(rsp http.ResponseWriter, req *http.Request) {
 }
 
 var (
-	// gzip at BestSpeed, not promhttp's default level: with 100,000 series
-	// a gzipped scrape took 82-92 ms instead of 215-330 ms for 6 % more
-	// bytes (974 KB against 921 KB; BenchmarkScrape100kSeries, same run),
-	// and a scrape's CPU is taken from receiving on a busy core.
+	// gzip at BestSpeed, not promhttp's default level: a gzipped scrape
+	// takes a fraction of the time for a few per cent more bytes
+	// (BenchmarkScrape100kSeries; BENCHMARKS.md has the figures), and a
+	// scrape's CPU is taken from receiving on a busy core.
 	gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed); return w }}
 	bufPool  = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
 )

@@ -8,6 +8,7 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -54,7 +55,7 @@ func v1From(agent [4]byte) []byte {
 
 func devicesOf(store *metrics.Store) []string {
 	var out []string
-	for _, s := range store.Snapshot() {
+	for _, s := range testfixtures.SeriesOf(store.Index()) {
 		out = append(out, fmt.Sprintf("%s %d", s.Device, s.Count))
 	}
 	return out

@@ -373,7 +373,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 	}
 	pr.store.Observe(addr, device, trap, p.Received)
 	if rs := st.Rules; rs != nil {
-		t := rules.Trap{Src: addr, Device: device, OID: s.oid, Label: trap, Varbinds: m.Varbinds, At: p.Received}
+		t := rules.Trap{Src: addr, Device: device, OID: s.oid, Varbinds: m.Varbinds, At: p.Received}
 		rs.Apply(&t, pr.store)
 	}
 	c.Inc(v, metrics.ResultAccepted)
@@ -476,11 +476,4 @@ func renderVarbinds(n Names, m *snmp.Message) string {
 		b = fmt.Appendf(b, " = [0x%02x] %x", vb.Type, vb.Value)
 	}
 	return string(b)
-}
-
-// TrapLabel returns the `trap` label for a dotted OID: its name when the
-// table knows it, else the numeric OID, which is never dropped.
-func (pr *Processor) TrapLabel(oid []byte) (label string, named bool) {
-	l := pr.settings.Load().tr.label(oid)
-	return l.label, l.named
 }

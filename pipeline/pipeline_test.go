@@ -11,6 +11,7 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/race"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -65,8 +66,8 @@ func (f *fixture) count(v metrics.Version, r metrics.Result) uint64 {
 
 func (f *fixture) traps() map[metrics.Key]uint64 {
 	out := map[metrics.Key]uint64{}
-	for _, s := range f.store.Snapshot() {
-		out[s.Key] = s.Count
+	for _, s := range testfixtures.SeriesOf(f.store.Index()) {
+		out[metrics.Key{Device: s.Device, Trap: s.Trap}] = s.Count
 	}
 	return out
 }
@@ -357,7 +358,7 @@ func TestSetNamesReplacesCachedLabels(t *testing.T) {
 	reconfigure(pr, func(s *Settings) { s.Names = nil })
 	pr.Handle(p, nil)
 	var got []string
-	for _, s := range store.Snapshot() {
+	for _, s := range testfixtures.SeriesOf(store.Index()) {
 		got = append(got, fmt.Sprintf("%s=%d", s.Trap, s.Count))
 	}
 	want := []string{"1.3.6.1.6.3.1.1.5.3=2", "IF-MIB::linkDown=1"}

@@ -133,7 +133,6 @@ func trap(t testing.TB, name string, vbs ...snmp.Varbind) *Trap {
 		Src:      netip.MustParseAddr("192.0.2.7"),
 		Device:   "sw1",
 		OID:      oid,
-		Label:    name,
 		Varbinds: append(head, vbs...),
 		At:       at,
 	}

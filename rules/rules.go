@@ -34,10 +34,7 @@ type Trap struct {
 	Device string
 	// OID is the BER content octets of the trap's OID in its v2 form (a
 	// v1 trap converted per RFC 3584).
-	OID []byte
-	// Label is the trap label ("IF-MIB::linkDown" or the numeric OID).
-	// No rule reads it yet.
-	Label    string
+	OID      []byte
 	Varbinds []snmp.Varbind
 	// At is when the trap was received; zero means now.
 	At time.Time

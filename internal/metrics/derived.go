@@ -243,13 +243,6 @@ func (s *Store) SetFamilies(fs []*Family) error {
 	return nil
 }
 
-// Family returns the store's family of that name, or nil.
-func (s *Store) Family(name string) *Family {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.families[name]
-}
-
 // deleteDerived removes a series; called with s.mu held.
 func (s *Store) deleteDerived(k dkey, ds *dseries) {
 	delete(s.derived, k)

@@ -355,30 +355,6 @@ func (s *Store) ExpireEvery(ctx context.Context, interval time.Duration) {
 	loop.Every(ctx, interval, func() { s.Expire() })
 }
 
-// Sample is one series as read by Snapshot.
-type Sample struct {
-	Key
-	Count uint64
-	Last  time.Time
-}
-
-// Snapshot returns all series sorted by device then trap, followed by the
-// overflow series once any trap has overflowed.
-func (s *Store) Snapshot() []Sample {
-	samples := s.appendSamples(nil) // the copy /metrics writes from
-	out := make([]Sample, 0, len(samples))
-	var overflow []Sample
-	for _, x := range samples {
-		smp := Sample{Key: Key{Device: x.device, Trap: x.trap}, Count: x.count, Last: time.Unix(0, x.last)}
-		if x.device == OverflowLabel && x.trap == OverflowLabel {
-			overflow = append(overflow, smp)
-			continue
-		}
-		out = append(out, smp)
-	}
-	return append(out, overflow...)
-}
-
 // Len returns the number of series in the store, trap counters and
 // rule-derived series, not counting the overflow series. It takes no lock.
 func (s *Store) Len() int { return int(s.size.Load()) }

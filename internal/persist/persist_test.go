@@ -16,6 +16,7 @@ import (
 	"github.com/go-kit/log"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 )
 
 func testSnapshotter(t *testing.T, dir string) (*Snapshotter, *metrics.Store, *bytes.Buffer) {
@@ -60,7 +61,7 @@ func TestSnapshotterRestoreAndSave(t *testing.T) {
 
 	sn2, store2, logs2 := testSnapshotter(t, dir)
 	sn2.Restore(context.Background())
-	if got := store2.Snapshot(); len(got) != 1 || got[0].Count != 1 {
+	if got := testfixtures.SeriesOf(store2.Index()); len(got) != 1 || got[0].Count != 1 {
 		t.Errorf("restored %+v", got)
 	}
 	if float64(sn2.Stats().RestoredTraps) != 1 || !strings.Contains(logs2.String(), "restored the series store") {
@@ -317,8 +318,8 @@ func TestSnapshotterRunAndFinal(t *testing.T) {
 	store.Observe(netip.Addr{}, "sw1", "IF-MIB::linkDown", time.Time{})
 	sn.Final()
 	r := metrics.NewStore(0, 0, nil)
-	if _, err := r.LoadSnapshot(sn.path); err != nil || r.Snapshot()[0].Count != 2 {
-		t.Errorf("final snapshot: %v %+v", err, r.Snapshot())
+	if _, err := r.LoadSnapshot(sn.path); err != nil || testfixtures.SeriesOf(r.Index())[0].Count != 2 {
+		t.Errorf("final snapshot: %v %+v", err, testfixtures.SeriesOf(r.Index()))
 	}
 }
 
@@ -348,8 +349,8 @@ func TestSnapshotterSkipsUnchangedStore(t *testing.T) {
 		t.Errorf("%d encodings, want 3 (a change, a deleted file)", encodes)
 	}
 	r := metrics.NewStore(0, 0, nil)
-	if _, err := r.LoadSnapshot(sn.path); err != nil || r.Snapshot()[0].Count != 2 {
-		t.Errorf("snapshot after the skips: %v %+v", err, r.Snapshot())
+	if _, err := r.LoadSnapshot(sn.path); err != nil || testfixtures.SeriesOf(r.Index())[0].Count != 2 {
+		t.Errorf("snapshot after the skips: %v %+v", err, testfixtures.SeriesOf(r.Index()))
 	}
 }
 
@@ -412,8 +413,8 @@ func TestSnapshotterReplayMemory(t *testing.T) {
 	if err := sn2.Restore(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if len(replay2.restored) != 1 || replay2.restored[0] != "state-2" || len(store2.Snapshot()) != 1 {
-		t.Errorf("restored %q and %d series", replay2.restored, len(store2.Snapshot()))
+	if len(replay2.restored) != 1 || replay2.restored[0] != "state-2" || len(testfixtures.SeriesOf(store2.Index())) != 1 {
+		t.Errorf("restored %q and %d series", replay2.restored, len(testfixtures.SeriesOf(store2.Index())))
 	}
 	if !strings.Contains(logs2.String(), "restored the SNMPv3 replay memory") {
 		t.Errorf("restore not logged:\n%s", logs2)

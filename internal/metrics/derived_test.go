@@ -162,7 +162,7 @@ func TestCapCountsDerived(t *testing.T) {
 }
 
 // A reload sets the new families on the store before the processor swaps in
-// the new rules (reload.go), so traps handled in between still apply the old
+// the new rules (internal/reload), so traps handled in between still apply the old
 // rule set, whose family pointers the store no longer has. When the family
 // kept its shape, such an update must not be lost: a linkDown received during
 // a reload would otherwise leave snmptrap_interface_up at 1 for good.

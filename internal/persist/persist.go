@@ -24,7 +24,7 @@ import (
 )
 
 // Snapshotter keeps the store's series across restarts in
-// --storage.path/snapshot.jsonl (format: collector/snapshot.go): restored
+// --storage.path/snapshot.jsonl (format: internal/metrics/snapshot.go): restored
 // at start, saved every interval and at shutdown. No problem with the file
 // is fatal: a bad snapshot is set aside and the exporter starts empty; a
 // failed save is counted, logged when the state changes, and tried again

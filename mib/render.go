@@ -34,26 +34,74 @@ const oidBufSize = 256
 // not decode are shown as <invalid TYPE 0x...>. It does not allocate when
 // dst has room.
 func (t *Table) AppendVarbind(dst []byte, oid []byte, typ byte, value []byte) []byte {
-	var buf [oidBufSize]byte
-	d, err := snmp.AppendOID(buf[:0], oid)
-	var obj *Object
-	if err != nil {
-		dst = appendInvalid(dst, "OBJECT IDENTIFIER", oid)
-	} else {
-		o, n := t.lookupObject(d)
-		switch {
-		case o != nil && o.HasInstances():
-			obj = o
-			dst = appendQualified(dst, o)
-			dst = append(dst, d[n:]...)
-		case o != nil && n == len(d):
-			dst = appendQualified(dst, o)
-		default:
-			dst = append(dst, d...)
-		}
-	}
+	dst, obj := t.appendName(dst, oid)
 	dst = append(dst, " = "...)
 	return t.appendValue(dst, obj, typ, value)
+}
+
+// VarbindParts renders a varbind's parts as AppendVarbind does, for a
+// view that shows them apart: the name with its index
+// (IF-MIB::ifOperStatus.3), the value's type as SMI names it
+// (INTEGER, OCTET STRING, TimeTicks, ...) and the value (down(2)).
+func (t *Table) VarbindParts(oid []byte, typ byte, value []byte) (name, typeName, rendered string) {
+	n, obj := t.appendName(nil, oid)
+	return string(n), TypeName(typ), string(t.appendValue(nil, obj, typ, value))
+}
+
+// Printable reports whether an OCTET STRING's octets show as text:
+// valid UTF-8 of printable characters, tab, CR and LF.
+func Printable(v []byte) bool { return printable(v) }
+
+// appendName appends the varbind's name, translated when the longest named
+// prefix is a scalar or column (then obj is that object) or the OID is
+// exactly a named node, else numeric.
+func (t *Table) appendName(dst []byte, oid []byte) ([]byte, *Object) {
+	var buf [oidBufSize]byte
+	d, err := snmp.AppendOID(buf[:0], oid)
+	if err != nil {
+		return appendInvalid(dst, "OBJECT IDENTIFIER", oid), nil
+	}
+	o, n := t.lookupObject(d)
+	switch {
+	case o != nil && o.HasInstances():
+		dst = appendQualified(dst, o)
+		return append(dst, d[n:]...), o
+	case o != nil && n == len(d):
+		return appendQualified(dst, o), nil
+	}
+	return append(dst, d...), nil
+}
+
+// TypeName returns the SMI name of a value's BER tag.
+func TypeName(typ byte) string {
+	switch typ {
+	case snmp.TagInteger:
+		return "INTEGER"
+	case snmp.TagOctetString:
+		return "OCTET STRING"
+	case snmp.TagNull:
+		return "NULL"
+	case snmp.TagObjectIdentifier:
+		return "OBJECT IDENTIFIER"
+	case snmp.TagIPAddress:
+		return "IpAddress"
+	case snmp.TagTimeTicks:
+		return "TimeTicks"
+	case snmp.TagOpaque:
+		return "Opaque"
+	case snmp.TagNsapAddress:
+		return "NsapAddress"
+	case snmp.TagNoSuchObject:
+		return "noSuchObject"
+	case snmp.TagNoSuchInstance:
+		return "noSuchInstance"
+	case snmp.TagEndOfMibView:
+		return "endOfMibView"
+	}
+	if n := tagName(typ); n != "value" {
+		return n
+	}
+	return "tag 0x" + hex.EncodeToString([]byte{typ})
 }
 
 func appendQualified(dst []byte, o *Object) []byte {

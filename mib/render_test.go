@@ -199,3 +199,22 @@ func BenchmarkAppendVarbind(b *testing.B) {
 		})
 	}
 }
+
+// VarbindParts gives the name, the type and the value AppendVarbind joins.
+func TestVarbindParts(t *testing.T) {
+	table := mib.Builtin()
+	oid := snmp.MustParseOID("1.3.6.1.2.1.2.2.1.8.3") // IF-MIB::ifOperStatus.3
+	name, typ, value := table.VarbindParts(oid, snmp.TagInteger, snmp.IntegerValue(2))
+	if name != "IF-MIB::ifOperStatus.3" || typ != "INTEGER" || value != "down(2)" {
+		t.Errorf("VarbindParts = %q, %q, %q", name, typ, value)
+	}
+	joined := string(table.AppendVarbind(nil, oid, snmp.TagInteger, snmp.IntegerValue(2)))
+	if joined != name+" = "+value {
+		t.Errorf("AppendVarbind %q, parts %q = %q", joined, name, value)
+	}
+	for tag, want := range map[byte]string{snmp.TagTimeTicks: "TimeTicks", snmp.TagCounter64: "Counter64", 0x99: "tag 0x99"} {
+		if got := mib.TypeName(tag); got != want {
+			t.Errorf("TypeName(%#x) = %q, want %q", tag, got, want)
+		}
+	}
+}

@@ -130,7 +130,17 @@ type Update struct {
 // false when a new series was refused by a limit (counted in
 // snmptrap_series_dropped_total) or the family is not one of the store's
 // families nor shaped as the one of its name.
-func (s *Store) Update(u Update) bool {
+func (s *Store) Update(u Update) bool { return s.UpdateChange(u).OK }
+
+// Change is what an update did to its series: whether it was applied
+// (OK), whether the series existed before, and its value before and after.
+type Change struct {
+	OK, Existed bool
+	Old, New    float64
+}
+
+// UpdateChange is Update that says what changed, for the trap record.
+func (s *Store) UpdateChange(u Update) Change {
 	f, op, src, device, values, v, at, ttl := u.Family, u.Op, u.Src, u.Device, u.Values, u.Value, u.At, u.TTL
 	if len(values) != len(f.Labels) {
 		panic(fmt.Sprintf("collector: %d label values for the %d labels of %s", len(values), len(f.Labels), f.Name))
@@ -144,10 +154,10 @@ func (s *Store) Update(u Update) bool {
 	s.touch()
 	s.mu.RLock()
 	if ds := s.derived[k]; ds != nil && ds.family == f && slices.Equal(ds.values[f.KeyLabels:], values[f.KeyLabels:]) {
-		ds.apply(op, v, ts)
+		old, n := ds.apply(op, v, ts)
 		ds.ttl.Store(int64(ttl))
 		s.mu.RUnlock()
-		return true
+		return Change{OK: true, Existed: true, Old: old, New: n}
 	}
 	s.mu.RUnlock()
 
@@ -159,7 +169,7 @@ func (s *Store) Update(u Update) bool {
 		// still send an update. It goes to the new family when that has
 		// the same shape (its series carried over); else it is dropped.
 		if cur == nil || !cur.sameShape(f) {
-			return false
+			return Change{}
 		}
 		f = cur
 	}
@@ -170,20 +180,20 @@ func (s *Store) Update(u Update) bool {
 			s.labelBytesRead.Store(int64(s.labelBytes))
 			ds.values = slices.Clone(values)
 		}
-		ds.apply(op, v, ts)
+		old, n := ds.apply(op, v, ts)
 		ds.ttl.Store(int64(ttl))
-		return true
+		return Change{OK: true, Existed: true, Old: old, New: n}
 	}
 	size := len(device) + valuesSize(values)
 	if !s.admitNew(src, device, size, at) {
-		return false
+		return Change{}
 	}
 	ds := &dseries{family: f, device: device, values: slices.Clone(values)}
-	ds.apply(op, v, ts)
+	_, n := ds.apply(op, v, ts)
 	ds.ttl.Store(int64(ttl))
 	s.derived[k] = ds
 	s.added(device, size)
-	return true
+	return Change{OK: true, New: n}
 }
 
 func valuesSize(values []string) int {
@@ -196,19 +206,19 @@ func valuesSize(values []string) int {
 
 func (ds *dseries) size() int { return len(ds.device) + valuesSize(ds.values) }
 
-func (ds *dseries) apply(op Op, v float64, ts int64) {
-	switch op {
-	case OpAdd:
+// apply changes the value and returns it before and after.
+func (ds *dseries) apply(op Op, v float64, ts int64) (old, now float64) {
+	defer ds.updated.Store(ts)
+	if op == OpAdd {
 		for {
-			old := ds.bits.Load()
-			if ds.bits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
-				break
+			bits := ds.bits.Load()
+			old = math.Float64frombits(bits)
+			if ds.bits.CompareAndSwap(bits, math.Float64bits(old+v)) {
+				return old, old + v
 			}
 		}
-	default:
-		ds.bits.Store(math.Float64bits(v))
 	}
-	ds.updated.Store(ts)
+	return math.Float64frombits(ds.bits.Swap(math.Float64bits(v))), v
 }
 
 // SetFamilies replaces the rule-derived families (at start and on reload).

@@ -209,3 +209,23 @@ func TestUpdateDuringReloadKept(t *testing.T) {
 		t.Errorf("Len() = %d, want 0", n)
 	}
 }
+
+// UpdateChange says what an update did: a new series, a changed value.
+func TestUpdateChange(t *testing.T) {
+	s := NewStore(0, 0, nil)
+	up, rs := ifUp(), restarts()
+	s.SetFamilies([]*Family{up, rs})
+	set := func(v float64) Change {
+		return s.UpdateChange(Update{Family: up, Op: OpSet, Src: srcA, Device: "sw1", Values: []string{"2"}, Value: v})
+	}
+	if c := set(1); c != (Change{OK: true, New: 1}) {
+		t.Errorf("new series: %+v", c)
+	}
+	if c := set(0); c != (Change{OK: true, Existed: true, Old: 1, New: 0}) {
+		t.Errorf("down: %+v", c)
+	}
+	s.UpdateChange(Update{Family: rs, Op: OpAdd, Src: srcA, Device: "sw1", Value: 1})
+	if c := s.UpdateChange(Update{Family: rs, Op: OpAdd, Src: srcA, Device: "sw1", Value: 1}); c != (Change{OK: true, Existed: true, Old: 1, New: 2}) {
+		t.Errorf("counter: %+v", c)
+	}
+}

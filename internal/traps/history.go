@@ -1,0 +1,628 @@
+package traps
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"hash/maphash"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/loop"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
+)
+
+// Defaults of the flags.
+const (
+	DefaultSize        = 10000
+	DefaultMaxBytes    = 32 << 20
+	DefaultRefusedSize = 1000
+	DefaultDedupWindow = 10 * time.Second
+	// maxDedupKeys bounds the storms followed at once; a trap that finds
+	// the table full is kept as it is, not collapsed.
+	maxDedupKeys = 10000
+	// headBytes is what the refused ring keeps of a message that is not
+	// SNMP.
+	headBytes = 64
+)
+
+// Options size a History.
+type Options struct {
+	// Size and MaxBytes bound the admitted ring by count and by the bytes
+	// its messages hold, whichever is reached first. Size 0 keeps none.
+	Size     int
+	MaxBytes int
+	// RefusedSize is the refused ring's count (0: none).
+	RefusedSize int
+	// DedupWindow collapses identical traps within it (0: never).
+	DedupWindow time.Duration
+	// Names renders varbinds (nil: numeric).
+	Names func() Names
+	// Now is the clock (nil: time.Now); the dedup windows close on it.
+	Now func() time.Time
+}
+
+// Names renders a varbind's name, type and value (*mib.Table does).
+type Names interface {
+	VarbindParts(oid []byte, typ byte, value []byte) (name, typeName, rendered string)
+}
+
+// Admitted is an admitted trap as the pipeline hands it over. Its slices
+// are valid only during the call to History.Admitted, which copies what it
+// keeps.
+type Admitted struct {
+	At       time.Time
+	Listener string
+	Source   netip.AddrPort
+	Device   string
+	// Relay is the relay's address when a trusted relay named the device.
+	Relay   netip.Addr
+	Version metrics.Version
+	Trap    string
+	// TrapOID is the BER content of the trap's OID (v2 form).
+	TrapOID []byte
+	// Message is the message as received; Plain, for SNMPv3 with privacy,
+	// its decrypted scoped PDU.
+	Message []byte
+	Plain   []byte
+	// Varbinds are the decoded varbinds (for collapsing identical traps).
+	Varbinds []snmp.Varbind
+	Inform   bool
+	// Changes are what the rules did.
+	Changes []StateChange
+}
+
+// StateChange is what the rules did to one derived series.
+type StateChange struct {
+	Family  *metrics.Family
+	Device  string
+	Values  []string
+	Existed bool
+	Old     float64
+	New     float64
+}
+
+// Refusal is a refused message as the pipeline hands it over; Data is
+// valid only during the call.
+type Refusal struct {
+	At       time.Time
+	Listener string
+	Source   netip.AddrPort
+	Version  metrics.Version
+	Result   metrics.Result
+	Data     []byte
+}
+
+// History holds the rings. It is safe for concurrent use; the receive path
+// calls Admitted and Refused, which copy into reused slots and allocate
+// nothing once the rings have filled.
+type History struct {
+	opts Options
+	now  func() time.Time
+
+	mu    sync.Mutex
+	slots []slot // the admitted ring
+	next  uint64 // sequence of the next record; slot = (seq-1) % len
+	bytes int    // message bytes held
+	dedup map[uint64]dedupEntry
+	seed  maphash.Seed
+
+	refused     []refusedSlot
+	nextRefused uint64
+}
+
+type slot struct {
+	seq      uint64
+	at       time.Time
+	listener string
+	source   netip.AddrPort
+	device   string
+	relay    netip.Addr
+	version  metrics.Version
+	trap     string
+	inform   bool
+	buf      []byte // message, then plain
+	msgLen   int
+	trapOID  []byte
+	changes  []StateChange
+	// A summary's.
+	repeats     int
+	first, last time.Time
+	summaryOf   uint64 // the seq of the record summed up
+}
+
+// dedupEntry stays under 128 bytes, so that a map keeps it inline: a
+// larger value is allocated on every insert.
+type dedupEntry struct {
+	first, last int64 // Unix nanoseconds
+	repeats     int
+	seq         uint64 // the record kept for the first trap
+	// What the summary says when the ring no longer holds that record.
+	listener, device, trap string
+	source                 netip.AddrPort
+	version                metrics.Version
+}
+
+type refusedSlot struct {
+	seq      uint64
+	at       time.Time
+	listener string
+	source   netip.AddrPort
+	version  metrics.Version
+	result   metrics.Result
+	size     int
+	head     [headBytes]byte
+	headLen  int
+}
+
+// New returns an empty History.
+func New(opts Options) *History {
+	h := &History{opts: opts, now: opts.Now, next: 1, nextRefused: 1, seed: maphash.MakeSeed(), dedup: map[uint64]dedupEntry{}}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if opts.Size > 0 {
+		h.slots = make([]slot, opts.Size)
+	}
+	if opts.RefusedSize > 0 {
+		h.refused = make([]refusedSlot, opts.RefusedSize)
+	}
+	return h
+}
+
+// Enabled reports whether the admitted ring keeps anything.
+func (h *History) Enabled() bool { return len(h.slots) > 0 }
+
+// Admitted keeps an admitted trap, unless it repeats one kept within the
+// dedup window: then it only counts towards that one's summary.
+func (h *History) Admitted(a *Admitted) {
+	if len(h.slots) == 0 {
+		return
+	}
+	at := a.At
+	if at.IsZero() {
+		at = h.now()
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.opts.DedupWindow > 0 {
+		key := h.key(a)
+		if e, ok := h.dedup[key]; ok && at.UnixNano()-e.first < int64(h.opts.DedupWindow) {
+			e.repeats++
+			e.last = max(e.last, at.UnixNano())
+			h.dedup[key] = e
+			return
+		} else if ok {
+			h.closeWindow(key, e)
+		}
+		if len(h.dedup) < maxDedupKeys {
+			h.dedup[key] = dedupEntry{first: at.UnixNano(), last: at.UnixNano(), seq: h.next, listener: a.Listener, device: a.Device, trap: a.Trap,
+				source: a.Source, version: a.Version}
+		}
+	}
+	s := h.take(len(a.Message) + len(a.Plain))
+	s.at, s.listener, s.source, s.device, s.relay = at, a.Listener, a.Source, a.Device, a.Relay
+	s.version, s.trap, s.inform = a.Version, a.Trap, a.Inform
+	s.buf = append(append(s.buf[:0], a.Message...), a.Plain...)
+	s.msgLen = len(a.Message)
+	s.trapOID = append(s.trapOID[:0], a.TrapOID...)
+	s.changes = append(s.changes[:0], a.Changes...)
+	h.bytes += len(s.buf)
+}
+
+// take returns the slot of the next record, emptied, making room for size
+// bytes by dropping the oldest records beyond MaxBytes. Called with h.mu.
+func (h *History) take(size int) *slot {
+	seq := h.next
+	h.next++
+	s := &h.slots[(seq-1)%uint64(len(h.slots))]
+	h.bytes -= len(s.buf)
+	*s = slot{seq: seq, buf: s.buf[:0], trapOID: s.trapOID[:0], changes: s.changes[:0]}
+	if h.opts.MaxBytes > 0 {
+		// Forget the oldest records until the new one fits.
+		for old := h.oldest(); h.bytes+size > h.opts.MaxBytes && old < seq; old++ {
+			o := &h.slots[(old-1)%uint64(len(h.slots))]
+			if o.seq == old {
+				h.bytes -= len(o.buf)
+				o.seq = 0
+				o.buf = o.buf[:0]
+			}
+		}
+	}
+	return s
+}
+
+// oldest returns the sequence of the oldest record the ring may hold.
+func (h *History) oldest() uint64 {
+	if n := uint64(len(h.slots)); h.next > n {
+		return h.next - n
+	}
+	return 1
+}
+
+// key is the identity of a trap for collapsing storms: device, trap OID
+// and varbinds, but not sysUpTime.0 (nor the request-id, which is not a
+// varbind).
+func (h *History) key(a *Admitted) uint64 {
+	var m maphash.Hash
+	m.SetSeed(h.seed)
+	m.WriteString(a.Device)
+	m.WriteByte(0)
+	m.Write(a.TrapOID)
+	for _, vb := range a.Varbinds {
+		if bytes.Equal(vb.OID, oidSysUpTime) {
+			continue
+		}
+		m.WriteByte(0)
+		m.Write(vb.OID)
+		m.WriteByte(vb.Type)
+		m.Write(vb.Value)
+	}
+	return m.Sum64()
+}
+
+var oidSysUpTime = snmp.MustParseOID("1.3.6.1.2.1.1.3.0")
+
+// closeWindow ends a dedup window: a summary record when traps repeated
+// within it. Called with h.mu.
+func (h *History) closeWindow(key uint64, e dedupEntry) {
+	delete(h.dedup, key)
+	if e.repeats == 0 {
+		return
+	}
+	n := uint64(len(h.slots))
+	if first := h.find(e.seq); first != nil && (h.next-1)%n == (e.seq-1)%n {
+		// The summary takes the slot of the first record, the oldest: it
+		// becomes the summary in place.
+		first.seq = h.next
+		h.next++
+		first.repeats, first.first, first.last, first.summaryOf, first.at = e.repeats, time.Unix(0, e.first), time.Unix(0, e.last), e.seq, time.Unix(0, e.last)
+		first.changes = first.changes[:0]
+		return
+	}
+	size := 0
+	if first := h.find(e.seq); first != nil {
+		size = len(first.buf)
+	}
+	s := h.take(size)
+	s.repeats, s.first, s.last, s.summaryOf, s.at = e.repeats, time.Unix(0, e.first), time.Unix(0, e.last), e.seq, time.Unix(0, e.last)
+	s.listener, s.device, s.trap, s.source, s.version = e.listener, e.device, e.trap, e.source, e.version
+	if first := h.find(e.seq); first != nil {
+		// The ring still holds the first record: the summary repeats it.
+		s.listener, s.source, s.device, s.relay = first.listener, first.source, first.device, first.relay
+		s.version, s.trap, s.inform = first.version, first.trap, first.inform
+		s.buf = append(s.buf[:0], first.buf...)
+		s.msgLen = first.msgLen
+		s.trapOID = append(s.trapOID[:0], first.trapOID...)
+		h.bytes += len(s.buf)
+	}
+}
+
+// find returns the slot holding seq, or nil. Called with h.mu.
+func (h *History) find(seq uint64) *slot {
+	if len(h.slots) == 0 || seq == 0 {
+		return nil
+	}
+	s := &h.slots[(seq-1)%uint64(len(h.slots))]
+	if s.seq != seq {
+		return nil
+	}
+	return s
+}
+
+// Tick closes the dedup windows that have ended by now.
+func (h *History) Tick(now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for k, e := range h.dedup {
+		if now.UnixNano()-e.first >= int64(h.opts.DedupWindow) {
+			h.closeWindow(k, e)
+		}
+	}
+}
+
+// Run closes dedup windows every second until ctx ends.
+func (h *History) Run(ctx context.Context) {
+	if h.opts.DedupWindow <= 0 || len(h.slots) == 0 {
+		return
+	}
+	loop.Every(ctx, time.Second, func() { h.Tick(h.now()) })
+}
+
+// Refused keeps a refused message's where and why.
+func (h *History) Refused(r *Refusal) {
+	if len(h.refused) == 0 {
+		return
+	}
+	at := r.At
+	if at.IsZero() {
+		at = h.now()
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seq := h.nextRefused
+	h.nextRefused++
+	s := &h.refused[(seq-1)%uint64(len(h.refused))]
+	*s = refusedSlot{seq: seq, at: at, listener: r.Listener, source: r.Source, version: r.Version, result: r.Result, size: len(r.Data)}
+	if r.Result == metrics.ResultNotSNMP {
+		s.headLen = copy(s.head[:], r.Data)
+	}
+}
+
+// Query selects records.
+type Query struct {
+	Device   string
+	Listener string
+	// Trap is a trap name or a numeric OID prefix.
+	Trap string
+	// Text matches any rendered value, name or field (case-insensitive).
+	Text  string
+	Since time.Time
+	// After selects records with a higher Seq (0: all); Limit bounds how
+	// many (0: all).
+	After uint64
+	Limit int
+}
+
+// Records returns the records that match q, newest first.
+func (h *History) Records(q Query) []Record {
+	var names Names
+	if h.opts.Names != nil {
+		names = h.opts.Names()
+	}
+	h.mu.Lock()
+	kept := make([]slot, 0, min(len(h.slots), 256))
+	for seq := h.next - 1; seq >= h.oldest() && seq > q.After && seq > 0; seq-- {
+		s := h.find(seq)
+		if s == nil {
+			continue
+		}
+		if (q.Device != "" && s.device != q.Device) || (q.Listener != "" && s.listener != q.Listener) || (!q.Since.IsZero() && s.at.Before(q.Since)) {
+			continue
+		}
+		c := *s
+		c.buf = bytes.Clone(s.buf)
+		c.trapOID = bytes.Clone(s.trapOID)
+		c.changes = append([]StateChange(nil), s.changes...)
+		kept = append(kept, c)
+		if q.Text == "" && q.Trap == "" && q.Limit > 0 && len(kept) >= q.Limit {
+			break
+		}
+	}
+	h.mu.Unlock()
+	out := make([]Record, 0, len(kept))
+	for i := range kept {
+		r := render(&kept[i], names)
+		if !r.matches(q) {
+			continue
+		}
+		out = append(out, r)
+		if q.Limit > 0 && len(out) >= q.Limit {
+			break
+		}
+	}
+	return out
+}
+
+// Follow returns the records after seq, oldest first, at most max, and
+// how many records after seq the ring no longer holds (for a reader that
+// fell behind).
+func (h *History) Follow(after uint64, max int) (records []Record, missed uint64) {
+	var names Names
+	if h.opts.Names != nil {
+		names = h.opts.Names()
+	}
+	h.mu.Lock()
+	var kept []slot
+	start := after + 1
+	if o := h.oldest(); start < o {
+		missed = o - start
+		start = o
+	}
+	for seq := start; seq < h.next && len(kept) < max; seq++ {
+		s := h.find(seq)
+		if s == nil {
+			missed++ // dropped for the byte bound
+			continue
+		}
+		c := *s
+		c.buf = bytes.Clone(s.buf)
+		c.trapOID = bytes.Clone(s.trapOID)
+		c.changes = append([]StateChange(nil), s.changes...)
+		kept = append(kept, c)
+	}
+	h.mu.Unlock()
+	for i := range kept {
+		records = append(records, render(&kept[i], names))
+	}
+	return records, missed
+}
+
+// LastSeq returns the sequence of the newest record (0: none yet).
+func (h *History) LastSeq() uint64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.next - 1
+}
+
+// RefusedRecords returns the refused messages that match q (listener,
+// since, limit), newest first.
+func (h *History) RefusedRecords(q Query) []Refused {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []Refused
+	n := uint64(len(h.refused))
+	for seq := h.nextRefused - 1; seq > 0 && seq+n >= h.nextRefused; seq-- {
+		s := &h.refused[(seq-1)%n]
+		if s.seq != seq || (q.Listener != "" && s.listener != q.Listener) || (!q.Since.IsZero() && s.at.Before(q.Since)) {
+			continue
+		}
+		if q.Device != "" && s.source.Addr().String() != q.Device {
+			continue
+		}
+		r := Refused{Seq: s.seq, Time: s.at, Listener: s.listener, Source: s.source.String(), Result: s.result.String(), Size: s.size}
+		if s.version != metrics.VersionUnknown {
+			r.Version = s.version.String()
+		}
+		if s.headLen > 0 {
+			r.Head = hex.EncodeToString(s.head[:s.headLen])
+		}
+		out = append(out, r)
+		if q.Limit > 0 && len(out) >= q.Limit {
+			break
+		}
+	}
+	return out
+}
+
+// matches applies the filters that need the rendered record.
+func (r *Record) matches(q Query) bool {
+	if q.Trap != "" && r.Trap != q.Trap && !strings.HasPrefix(r.TrapOID, strings.TrimPrefix(q.Trap, ".")) {
+		return false
+	}
+	if q.Text == "" {
+		return true
+	}
+	text := strings.ToLower(q.Text)
+	fields := []string{r.Device, r.Trap, r.TrapOID, r.Source, r.Listener}
+	for _, vb := range r.Varbinds {
+		fields = append(fields, vb.Name, vb.Value)
+	}
+	for _, c := range r.Changes {
+		fields = append(fields, c.Series)
+	}
+	for _, f := range fields {
+		if strings.Contains(strings.ToLower(f), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// render makes the Record of a slot: the message is decoded again and its
+// varbinds rendered with names.
+func render(s *slot, names Names) Record {
+	r := Record{
+		Seq:      s.seq,
+		Time:     s.at.UTC(),
+		Listener: s.listener,
+		Source:   s.source.String(),
+		Device:   s.device,
+		Version:  s.version.String(),
+		Trap:     s.trap,
+		Inform:   s.inform,
+		Varbinds: []Varbind{},
+	}
+	if s.source == (netip.AddrPort{}) {
+		r.Source = ""
+	}
+	if s.relay.IsValid() {
+		r.Relay = s.relay.String()
+	}
+	if d, err := snmp.AppendOID(nil, s.trapOID); err == nil {
+		r.TrapOID = string(d)
+	}
+	if s.repeats > 0 {
+		first, last := s.first.UTC(), s.last.UTC()
+		r.Repeats, r.First, r.Last = s.repeats, &first, &last
+	}
+	var m snmp.Message
+	if len(s.buf) > 0 && m.Decode(s.buf[:s.msgLen]) == nil {
+		if s.msgLen < len(s.buf) {
+			m.DecodeScopedPDU(s.buf[s.msgLen:])
+		}
+		if m.Version == snmp.V3 {
+			r.User = string(m.V3.UserName)
+			r.ContextEngineID = hex.EncodeToString(m.V3.ContextEngineID)
+			r.ContextName = string(m.V3.ContextName)
+		}
+		if s.inform {
+			id := m.RequestID
+			r.RequestID = &id
+		}
+		if m.PDUType == snmp.PDUTrapV1 {
+			r.Uptime = uptime(m.TimeStamp)
+		}
+		for _, vb := range m.Varbinds {
+			if bytes.Equal(vb.OID, oidSysUpTime) && vb.Type == snmp.TagTimeTicks {
+				if n, ok := vb.Uint64(); ok {
+					r.Uptime = uptime(uint32(n))
+				}
+			}
+			r.Varbinds = append(r.Varbinds, renderVarbind(vb, names))
+		}
+	}
+	for _, c := range s.changes {
+		r.Changes = append(r.Changes, renderChange(c))
+	}
+	return r
+}
+
+func uptime(ticks uint32) *Uptime { return &Uptime{Ticks: ticks, Seconds: float64(ticks) / 100} }
+
+func renderVarbind(vb snmp.Varbind, names Names) Varbind {
+	out := Varbind{}
+	if d, err := snmp.AppendOID(nil, vb.OID); err == nil {
+		out.OID = string(d)
+	}
+	value := vb.Value
+	if len(value) > MaxValueBytes && vb.Type == snmp.TagOctetString {
+		value, out.Truncated = value[:MaxValueBytes], true
+	}
+	if names != nil {
+		out.Name, out.Type, out.Value = names.VarbindParts(vb.OID, vb.Type, value)
+	} else {
+		out.Name = out.OID
+		out.Type, out.Value = numericParts(vb.Type, value)
+	}
+	if vb.Type == snmp.TagOctetString && !printable(value) {
+		out.Hex = hex.EncodeToString(value)
+	}
+	return out
+}
+
+// numericParts renders without MIBs: numbers, text or hex.
+func numericParts(typ byte, value []byte) (string, string) {
+	vb := snmp.Varbind{Type: typ, Value: value}
+	switch typ {
+	case snmp.TagInteger:
+		if n, ok := vb.Int64(); ok {
+			return "INTEGER", strconv.FormatInt(n, 10)
+		}
+	case snmp.TagOctetString:
+		if printable(value) {
+			return "OCTET STRING", strconv.Quote(string(value))
+		}
+		return "OCTET STRING", "0x" + hex.EncodeToString(value)
+	}
+	if n, ok := vb.Uint64(); ok {
+		return "value", strconv.FormatUint(n, 10)
+	}
+	return "value", "0x" + hex.EncodeToString(value)
+}
+
+func renderChange(c StateChange) Change {
+	var b strings.Builder
+	b.WriteString(c.Family.Name)
+	b.WriteString(`{device=`)
+	b.WriteString(strconv.Quote(c.Device))
+	for i, l := range c.Family.Labels {
+		if i < len(c.Values) {
+			b.WriteByte(',')
+			b.WriteString(l)
+			b.WriteByte('=')
+			b.WriteString(strconv.Quote(c.Values[i]))
+		}
+	}
+	b.WriteByte('}')
+	out := Change{Series: b.String(), To: c.New}
+	if c.Existed {
+		old := c.Old
+		out.From = &old
+	}
+	return out
+}

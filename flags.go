@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
 
@@ -31,6 +32,10 @@ const maxUDPSockets = 256
 // TCP connection may hold a buffer that large, so the flag bounds memory.
 const minMessageSize = 484
 
+// maxHistory bounds the rings' counts: each slot costs about 200 bytes
+// before its message.
+const maxHistory = 1_000_000
+
 // flags are the command line. Defaults that belong to a package (the
 // receiver's) are taken from it, so they are written once.
 type flags struct {
@@ -43,11 +48,14 @@ type flags struct {
 	listen       []string
 	receiver     receiver.Options
 	recvBuffer   units.Base2Bytes
+	historyBytes units.Base2Bytes
 	maxSeries    int
 	maxPerDevice int
 	newPerSource int
 	maxBytes     units.Base2Bytes
 	seriesTTL    model.Duration
+
+	history traps.Options
 
 	configFile       string
 	configCheck      bool
@@ -80,6 +88,10 @@ func addFlags(app *kingpin.Application) *flags {
 	app.Flag("trap.tcp.max-connections-per-source", "Maximum open TCP connections from one source address per TCP listener.").Default(strconv.Itoa(d.TCPMaxConnectionsPerSource)).IntVar(&f.receiver.TCPMaxConnectionsPerSource)
 	app.Flag("trap.tcp.idle-timeout", "Close a TCP connection that sends nothing for this long.").Default(model.Duration(d.TCPIdleTimeout).String()).DurationVar(&f.receiver.TCPIdleTimeout)
 	app.Flag("trap.tcp.message-timeout", "Close a TCP connection that takes longer than this to send one message once it has begun.").Default(model.Duration(d.TCPMessageTimeout).String()).DurationVar(&f.receiver.TCPMessageTimeout)
+	app.Flag("trap.history.size", "Admitted traps kept in memory for /traps, the API and the trap log outputs (the newest; 0 keeps none).").Default(strconv.Itoa(traps.DefaultSize)).IntVar(&f.history.Size)
+	app.Flag("trap.history.max-bytes", "Most bytes the kept traps' messages may hold; the oldest go first.").Default(units.Base2Bytes(traps.DefaultMaxBytes).String()).BytesVar(&f.historyBytes)
+	app.Flag("trap.history.rejected-size", "Refused messages kept in memory (time, listener, source, result, size; the first bytes of what is not SNMP).").Default(strconv.Itoa(traps.DefaultRefusedSize)).IntVar(&f.history.RefusedSize)
+	app.Flag("trap.dedup.window", "Identical traps (same device, trap and varbinds but sysUpTime.0) within this window make one kept record and a summary with their count; 0 keeps every one. Counters and rules see every trap.").Default(model.Duration(traps.DefaultDedupWindow).String()).DurationVar(&f.history.DedupWindow)
 	app.Flag("config.file", "YAML configuration: communities, source allow-list, SNMPv3 users. Without it, v1/v2c traps are accepted from anyone and no SNMPv3 users exist.").Default("").StringVar(&f.configFile)
 	app.Flag("config.check", "Check --config.file and exit: 0 when it is valid, 1 with the error otherwise.").BoolVar(&f.configCheck)
 	app.Flag("storage.path", "Directory for state that survives restarts (the SNMP engine ID and engineBoots, the snapshot of the series), relative to the working directory.").Default("data/").StringVar(&f.storagePath)
@@ -107,11 +119,15 @@ func (f *flags) validate() error {
 		"--trap.max-message-size must be between %d and %d, got %d", minMessageSize, receiver.MaxMessageSizeLimit, r.MaxMessageSize)
 	check(f.maxRequests >= 0, "--web.max-requests must not be negative, got %d", f.maxRequests)
 	check(f.writeTimeout > 0, "--web.write-timeout must be positive, got %s", f.writeTimeout)
+	check(f.history.Size >= 0 && f.history.Size <= maxHistory, "--trap.history.size must be between 0 and %d, got %d", maxHistory, f.history.Size)
+	check(f.history.RefusedSize >= 0 && f.history.RefusedSize <= maxHistory, "--trap.history.rejected-size must be between 0 and %d, got %d", maxHistory, f.history.RefusedSize)
+	check(f.history.DedupWindow >= 0, "--trap.dedup.window must not be negative, got %s", f.history.DedupWindow)
 	check(f.snapshotInterval >= 0, "--storage.snapshot-interval must not be negative, got %s", f.snapshotInterval)
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	r.ReceiveBuffer = int(f.recvBuffer)
+	f.history.MaxBytes = int(f.historyBytes)
 	return nil
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/reload"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
@@ -136,6 +137,7 @@ var errStopped = errors.New("stopped during the restore")
 type exporter struct {
 	logger    log.Logger
 	store     *metrics.Store
+	history   *traps.History
 	listeners []receiver.Listener
 	snap      *persist.Snapshotter
 	config    *reload.Manager
@@ -176,10 +178,14 @@ func newExporter(ctx context.Context, f *flags, mibs *loader.Manager, logger log
 		return nil, fmt.Errorf("cannot set up the rules' metrics: %w", err)
 	}
 	packets := metrics.NewPackets()
-	proc := pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: f.logLevel == "debug", Engine: eng,
-		Security: cfg.Security, Inventory: cfg.Inventory, Rules: cfg.Rules, Names: names})
+	var proc *pipeline.Processor
+	hopts := f.history
+	hopts.Names = func() traps.Names { n, _ := proc.Settings().Names.(traps.Names); return n }
+	history := traps.New(hopts)
+	proc = pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: f.logLevel == "debug", Engine: eng,
+		Security: cfg.Security, Inventory: cfg.Inventory, Rules: cfg.Rules, Names: names, History: history})
 
-	e := &exporter{logger: logger, store: store, web: f.web, slogger: slogger}
+	e := &exporter{logger: logger, store: store, history: history, web: f.web, slogger: slogger}
 	// Bind every socket before serving anything, so that a port in use or
 	// a missing privilege stops the start with one clear line.
 	opts := f.receiver
@@ -277,6 +283,7 @@ func (e *exporter) run(ctx context.Context, cancel context.CancelFunc, hup <-cha
 	}
 	go e.snap.Run(ctx)
 	go e.store.ExpireEvery(ctx, expiryInterval)
+	go e.history.Run(ctx)
 	e.ready.Store(true)
 
 	code := 0

@@ -21,6 +21,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/ratelimit"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
@@ -90,11 +91,37 @@ type Options struct {
 	// with this flag, not left to the logger's level filter, because
 	// building a go-kit log line allocates even when it is filtered out.
 	Debug bool
+	// History, if not nil, keeps what admitted traps said and why
+	// messages were refused.
+	History Recorder
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// InformWindow and InformEntries bound retransmission detection.
 	InformWindow  time.Duration
 	InformEntries int
+}
+
+// Recorder keeps admitted traps and refused messages (*traps.History).
+// Both calls copy what they keep: the slices are the scratch's.
+type Recorder interface {
+	Admitted(a *traps.Admitted)
+	Refused(r *traps.Refusal)
+}
+
+// recordingSink applies the rules' updates to the store and notes the
+// series they changed, for the trap's record.
+type recordingSink struct {
+	store   *metrics.Store
+	changes []traps.StateChange
+}
+
+func (rs *recordingSink) Update(u metrics.Update) bool {
+	c := rs.store.UpdateChange(u)
+	if c.OK && (!c.Existed || c.Old != c.New) {
+		rs.changes = append(rs.changes, traps.StateChange{Family: u.Family, Device: u.Device, Values: u.Values,
+			Existed: c.Existed, Old: c.Old, New: c.New})
+	}
+	return c.OK
 }
 
 // Processor is the receiver.Handler that counts traps into a store.
@@ -108,6 +135,7 @@ type Processor struct {
 
 	settings atomic.Pointer[settings]
 	engine   *engine.Engine
+	history  Recorder
 	keys     *keyCache
 	times    *timeliness
 	// limiter bounds replies (Reports and acks) per source address: they
@@ -134,6 +162,11 @@ type scratch struct {
 	scoped []byte // an outgoing scoped PDU
 	cipher []byte // its encryption
 	mac    []byte
+
+	// What the history is handed.
+	sink     recordingSink
+	admitted traps.Admitted
+	refusal  traps.Refusal
 }
 
 // New returns a Processor counting into store and packets.
@@ -158,6 +191,7 @@ func New(store *metrics.Store, packets *metrics.Packets, opts Options) *Processo
 		now:     opts.Now,
 		informs: newInformCache(opts.InformWindow, opts.InformEntries),
 		engine:  opts.Engine,
+		history: opts.History,
 		keys:    newKeyCache(maxKeyCache),
 		times:   newTimeliness(maxEngines, maxSeenPerEngine, maxSeenTotal, engineStateTTL),
 		limiter: ratelimit.NewPerSource(replyRate, replyBurst, maxReplySources),
@@ -281,7 +315,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 		if p.Framing == receiver.FramingNotSequence {
 			r = metrics.ResultNotSNMP
 		}
-		pr.reject(c, p, m, r, p.Framing.String(), "size", len(p.Data))
+		pr.reject(c, p, s, r, p.Framing.String(), "size", len(p.Data))
 		return nil, receiver.ReplyNone
 	}
 	if err := m.Decode(p.Data); err != nil {
@@ -289,7 +323,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 		if !errors.As(err, &de) {
 			de = &snmp.DecodeError{Kind: snmp.Malformed, Reason: err.Error()}
 		}
-		pr.reject(c, p, m, resultOf(de.Kind), de.Reason, "offset", de.Offset, "size", len(p.Data))
+		pr.reject(c, p, s, resultOf(de.Kind), de.Reason, "offset", de.Offset, "size", len(p.Data))
 		return nil, receiver.ReplyNone
 	}
 	v := labelVersion(m.Version)
@@ -299,19 +333,19 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 	st := pr.settings.Load()
 	sec := st.Security
 	if !sec.sourceAllowed(p.Source.Addr()) {
-		pr.reject(c, p, m, metrics.ResultSourceRejected, "source not in auth.sources")
+		pr.reject(c, p, s, metrics.ResultSourceRejected, "source not in auth.sources")
 		return nil, receiver.ReplyNone
 	}
 	switch m.Version {
 	case snmp.V1, snmp.V2c:
 		if !sec.communityAllowed(m.Community) {
-			pr.reject(c, p, m, metrics.ResultCommunityRejected, "community not in auth.communities")
+			pr.reject(c, p, s, metrics.ResultCommunityRejected, "community not in auth.communities")
 			return nil, receiver.ReplyNone
 		}
 	case snmp.V3:
 		verdict := pr.admitV3(s, sec)
 		if verdict.result != metrics.ResultAccepted {
-			pr.reject(c, p, m, verdict.result, verdict.reason, "user", printable(m.V3.UserName))
+			pr.reject(c, p, s, verdict.result, verdict.reason, "user", printable(m.V3.UserName))
 			return pr.report(reply, s, p, verdict)
 		}
 	}
@@ -325,23 +359,23 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 			// An inform names its receiver as the authoritative engine: one
 			// that names another engine has a stale engine ID for us.
 			verdict := v3Verdict{result: metrics.ResultUnknownEngineID, reason: "inform for another engine ID", report: statUnknownEngineIDs}
-			pr.reject(c, p, m, verdict.result, verdict.reason)
+			pr.reject(c, p, s, verdict.result, verdict.reason)
 			s.v3.authoritative = true // answer as the engine it should have named
 			return pr.report(reply, s, p, verdict)
 		}
 	default:
-		pr.reject(c, p, m, metrics.ResultUnsupported, "not a trap or inform", "pdu", m.PDUType)
+		pr.reject(c, p, s, metrics.ResultUnsupported, "not a trap or inform", "pdu", m.PDUType)
 		return nil, receiver.ReplyNone
 	}
 
 	var err error
 	if s.oid, err = m.TrapOID(s.oid[:0]); err != nil {
-		pr.reject(c, p, m, metrics.ResultMalformed, err.Error())
+		pr.reject(c, p, s, metrics.ResultMalformed, err.Error())
 		return nil, receiver.ReplyNone
 	}
 	var tl trapLabel
 	if tl, s.text, err = st.tr.labelBER(s.oid, s.text); err != nil {
-		pr.reject(c, p, m, metrics.ResultMalformed, err.Error())
+		pr.reject(c, p, s, metrics.ResultMalformed, err.Error())
 		return nil, receiver.ReplyNone
 	}
 
@@ -352,7 +386,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 		// was (npm's net-snmp does), so it is acknowledged again while it
 		// is in the inform cache. Anything else is a replay.
 		if !inform || !pr.informs.recorded(informKeyOf(p, m.RequestID), pr.now()) {
-			pr.reject(c, p, m, metrics.ResultReplayed, "replayed message")
+			pr.reject(c, p, s, metrics.ResultReplayed, "replayed message")
 			return nil, receiver.ReplyNone
 		}
 		return pr.duplicate(reply, s, p, c, v)
@@ -372,11 +406,19 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 		pr.packets.Untranslated()
 	}
 	pr.store.Observe(addr, device, trap, p.Received)
+	s.sink.store, s.sink.changes = pr.store, s.sink.changes[:0]
 	if rs := st.Rules; rs != nil {
 		t := rules.Trap{Src: addr, Device: device, OID: s.oid, Varbinds: m.Varbinds, At: p.Received}
-		rs.Apply(&t, pr.store)
+		if pr.history != nil {
+			rs.Apply(&t, &s.sink)
+		} else {
+			rs.Apply(&t, pr.store)
+		}
 	}
 	c.Inc(v, metrics.ResultAccepted)
+	if pr.history != nil {
+		pr.record(s, p, addr, device, trap, v, inform)
+	}
 	if pr.debug {
 		level.Debug(pr.logger).Log("msg", "trap received", "listener", p.Listener, "source", p.Source,
 			"version", m.Version, "pdu", m.PDUType, "trap", trap, "varbinds", renderVarbinds(st.Names, m))
@@ -442,9 +484,30 @@ func printable(b []byte) string {
 	return string(b)
 }
 
-// reject counts a message that is not admitted and says why at debug level.
-func (pr *Processor) reject(c *metrics.ListenerCounters, p *receiver.Packet, m *snmp.Message, r metrics.Result, reason string, kv ...any) {
+// record hands an admitted trap to the history, which copies it.
+func (pr *Processor) record(s *scratch, p *receiver.Packet, addr netip.Addr, device, trap string, v metrics.Version, inform bool) {
+	a := &s.admitted
+	*a = traps.Admitted{At: p.Received, Listener: p.Listener, Source: p.Source, Device: device, Version: v,
+		Trap: trap, TrapOID: s.oid, Message: p.Data, Varbinds: s.msg.Varbinds, Inform: inform, Changes: s.sink.changes}
+	if addr != p.Source.Addr() {
+		a.Relay = p.Source.Addr() // a relay named the device
+	}
+	if s.msg.Version == snmp.V3 && s.msg.V3.Priv() {
+		a.Plain = s.plain
+	}
+	pr.history.Admitted(a)
+}
+
+// reject counts a message that is not admitted and says why at debug level;
+// the history keeps where it came from and why (a discovery probe is not
+// a refusal).
+func (pr *Processor) reject(c *metrics.ListenerCounters, p *receiver.Packet, s *scratch, r metrics.Result, reason string, kv ...any) {
+	m := &s.msg
 	c.Inc(labelVersion(m.Version), r)
+	if pr.history != nil && r != metrics.ResultDiscovery {
+		s.refusal = traps.Refusal{At: p.Received, Listener: p.Listener, Source: p.Source, Version: labelVersion(m.Version), Result: r, Data: p.Data}
+		pr.history.Refused(&s.refusal)
+	}
 	if !pr.debug {
 		return
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/race"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -282,15 +283,37 @@ func TestHandleDoesNotAllocate(t *testing.T) {
 	if race.Enabled {
 		t.Skip("the race detector makes sync.Pool drop items")
 	}
-	f := newFixture(100)
-	for _, data := range [][]byte{
-		v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown),
-		v2cTrap(snmp.PDUTrapV2, 1, snmp.MustParseOID("1.3.6.1.4.1.99999.0.1")), // numeric label
+	for _, history := range []*traps.History{
+		nil,
+		// The history copies into reused slots: with storms collapsed
+		// (the same trap again) and without (every trap kept).
+		traps.New(traps.Options{Size: 16, MaxBytes: 1 << 20, RefusedSize: 4, DedupWindow: time.Second}),
+		traps.New(traps.Options{Size: 16, MaxBytes: 1 << 20, RefusedSize: 4}),
 	} {
-		p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}
-		f.proc.Handle(p, nil)
-		if n := testing.AllocsPerRun(1000, func() { f.proc.Handle(p, nil) }); n != 0 {
-			t.Errorf("%v allocations per trap, want 0", n)
+		f := newFixture(100)
+		if history != nil {
+			f.proc.history = history
+		}
+		for _, data := range [][]byte{
+			v2cTrap(snmp.PDUTrapV2, 1, oidLinkDown),
+			v2cTrap(snmp.PDUTrapV2, 1, snmp.MustParseOID("1.3.6.1.4.1.99999.0.1")), // numeric label
+		} {
+			p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: data}
+			for range 64 { // fill the rings
+				f.proc.Handle(p, nil)
+			}
+			if n := testing.AllocsPerRun(1000, func() { f.proc.Handle(p, nil) }); n != 0 {
+				t.Errorf("history %v, message %.12q: %v allocations per message, want 0", history != nil, data, n)
+			}
+		}
+		// A refused message allocates its decode error; the history adds
+		// nothing to that.
+		p := &receiver.Packet{Listener: "udp://:162", Transport: "udp", Source: src, Data: []byte("GET / HTTP/1.0")}
+		bare := newFixture(100)
+		without := testing.AllocsPerRun(1000, func() { bare.proc.Handle(p, nil) })
+		with := testing.AllocsPerRun(1000, func() { f.proc.Handle(p, nil) })
+		if with > without {
+			t.Errorf("history %v: a refused message allocates %v times, %v without a history", history != nil, with, without)
 		}
 	}
 }

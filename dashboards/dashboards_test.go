@@ -19,23 +19,58 @@ type target struct {
 	Datasource map[string]any `json:"datasource"`
 }
 
+type link struct {
+	Title string `json:"title"`
+	URL   string `json:"url"`
+}
+
 type panel struct {
-	Title      string         `json:"title"`
-	Datasource map[string]any `json:"datasource"`
-	Targets    []target       `json:"targets"`
+	ID          int            `json:"id"`
+	Title       string         `json:"title"`
+	Type        string         `json:"type"`
+	Datasource  map[string]any `json:"datasource"`
+	Targets     []target       `json:"targets"`
+	Links       []link         `json:"links"` // panel links, in the panel's header
+	FieldConfig struct {
+		Defaults struct {
+			Links []link `json:"links"` // data links, on each series or table row
+		} `json:"defaults"`
+	} `json:"fieldConfig"`
+	Panels []panel `json:"panels"` // a collapsed row's panels
+}
+
+type variable struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Query any    `json:"query"`
 }
 
 type dashboard struct {
 	UID        string  `json:"uid"`
 	Title      string  `json:"title"`
+	Links      []link  `json:"links"`
 	Panels     []panel `json:"panels"`
 	Templating struct {
-		List []struct {
-			Name  string `json:"name"`
-			Type  string `json:"type"`
-			Query any    `json:"query"`
-		} `json:"list"`
+		List []variable `json:"list"`
 	} `json:"templating"`
+}
+
+// allPanels returns the dashboard's panels, those inside collapsed rows
+// too, without the rows themselves.
+func (d dashboard) allPanels() []panel {
+	var out []panel
+	var walk func([]panel)
+	walk = func(ps []panel) {
+		for _, p := range ps {
+			if p.Type == "row" {
+				walk(p.Panels)
+				continue
+			}
+			out = append(out, p)
+		}
+	}
+	walk(d.Panels)
+	return out
 }
 
 var metricName = regexp.MustCompile(`\bsnmptrap_[a-z0-9_]+`)
@@ -133,10 +168,20 @@ func TestDashboards(t *testing.T) {
 		if !hasDS {
 			t.Errorf("%s: no ${datasource} variable", file)
 		}
-		if len(d.Panels) == 0 {
+		if len(d.allPanels()) == 0 {
 			t.Errorf("%s: no panels", file)
 		}
+		ids := map[int]bool{}
 		for _, p := range d.Panels {
+			if p.Type == "row" {
+				ids[p.ID] = true
+			}
+		}
+		for _, p := range d.allPanels() {
+			if ids[p.ID] {
+				t.Errorf("%s: panel %q: id %d is not unique", file, p.Title, p.ID)
+			}
+			ids[p.ID] = true
 			if p.Datasource["uid"] != "${datasource}" {
 				t.Errorf("%s: panel %q: datasource %v, want uid ${datasource}", file, p.Title, p.Datasource)
 			}

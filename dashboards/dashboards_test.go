@@ -36,7 +36,10 @@ type panel struct {
 			Links []link `json:"links"` // data links, on each series or table row
 		} `json:"defaults"`
 	} `json:"fieldConfig"`
-	Panels []panel `json:"panels"` // a collapsed row's panels
+	Panels  []panel `json:"panels"` // a collapsed row's panels
+	GridPos struct {
+		X, Y, W, H int
+	} `json:"gridPos"`
 }
 
 type variable struct {
@@ -74,6 +77,9 @@ func (d dashboard) allPanels() []panel {
 }
 
 var metricName = regexp.MustCompile(`\bsnmptrap_[a-z0-9_]+`)
+
+// queryVariable is a Grafana variable in a query: $name or ${name}.
+var queryVariable = regexp.MustCompile(`\$(?:\{(\w+)[^}]*\}|(\w+))`)
 
 // declaredName finds the metric names the Go sources give to a metric: a
 // prometheus Opts `Name:`, a NewDesc's first argument, or a constant (the
@@ -168,6 +174,10 @@ func TestDashboards(t *testing.T) {
 		if !hasDS {
 			t.Errorf("%s: no ${datasource} variable", file)
 		}
+		defined := map[string]bool{"__rate_interval": true, "__interval": true, "__range": true}
+		for _, v := range d.Templating.List {
+			defined[v.Name] = true
+		}
 		if len(d.allPanels()) == 0 {
 			t.Errorf("%s: no panels", file)
 		}
@@ -194,6 +204,11 @@ func TestDashboards(t *testing.T) {
 				}
 				if !strings.Contains(tg.Expr, `instance=~"$instance"`) || strings.Contains(tg.Expr, `instance="`) {
 					t.Errorf("%s: panel %q: query must select instance=~\"$instance\" and nothing fixed: %s", file, p.Title, tg.Expr)
+				}
+				for _, v := range queryVariable.FindAllStringSubmatch(tg.Expr, -1) {
+					if !defined[v[1]+v[2]] {
+						t.Errorf("%s: panel %q: query uses $%s, which the dashboard does not define", file, p.Title, v[1]+v[2])
+					}
 				}
 				for _, m := range metricName.FindAllString(tg.Expr, -1) {
 					if !known[m] {

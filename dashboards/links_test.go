@@ -143,3 +143,88 @@ func TestDataLinks(t *testing.T) {
 		}
 	}
 }
+
+// refused is how a query selects refused messages: every result but
+// accepted, duplicate and discovery (SNMPv3 engine discovery, normal).
+const refused = `result!~"accepted|duplicate|discovery"`
+
+// TestRefusedLinks: there is one definition of refused traffic, and a
+// panel counting it links to the exporter's Refused tab; when its series
+// carry listener, each series links to that listener's refused messages.
+func TestRefusedLinks(t *testing.T) {
+	metrics := metricLabels(t)
+	for file, d := range loadDashboards(t) {
+		for _, p := range d.allPanels() {
+			counts := false
+			for _, tg := range p.Targets {
+				if strings.Count(tg.Expr, "result!~") != strings.Count(tg.Expr, refused) {
+					t.Errorf("%s: panel %q: select refused messages with %s: %s", file, p.Title, refused, tg.Expr)
+				}
+				counts = counts || strings.Contains(tg.Expr, refused)
+			}
+			if !counts {
+				continue
+			}
+			if !slices.ContainsFunc(p.Links, func(l link) bool { return l.URL == "${exporter_url}/traps?tab=refused" }) {
+				t.Errorf("%s: panel %q counts refused messages but has no panel link to ${exporter_url}/traps?tab=refused", file, p.Title)
+			}
+			if !keptLabels(t, file, p, metrics)["listener"] {
+				continue
+			}
+			kind := "field.labels"
+			if p.Type == "table" {
+				kind = "data.fields"
+			}
+			want := "${exporter_url}/traps?tab=refused&listener=${__" + kind + ".listener:percentencode}"
+			if !slices.ContainsFunc(p.FieldConfig.Defaults.Links, func(l link) bool { return l.URL == want }) {
+				t.Errorf("%s: panel %q: its refused series carry listener but no data link opens %s", file, p.Title, want)
+			}
+		}
+	}
+}
+
+// TestListenersDashboard: the listeners on port 412 have their own row, and
+// only its panels are about them.
+func TestListenersDashboard(t *testing.T) {
+	d, ok := loadDashboards(t)["snmptrap-listeners.json"]
+	if !ok {
+		t.Fatal("no snmptrap-listeners.json")
+	}
+	const port412 = `listener=~".*:412"`
+	var rows []panel
+	for _, p := range d.Panels {
+		if p.Type == "row" {
+			if len(p.Panels) > 0 {
+				t.Errorf("row %q is collapsed: keep the rows open", p.Title)
+			}
+			rows = append(rows, p)
+		}
+	}
+	slices.SortFunc(rows, func(a, b panel) int { return a.GridPos.Y - b.GridPos.Y })
+	rowOf := func(p panel) string {
+		title := ""
+		for _, r := range rows {
+			if r.GridPos.Y <= p.GridPos.Y {
+				title = r.Title
+			}
+		}
+		return title
+	}
+	in412 := 0
+	for _, p := range d.allPanels() {
+		about412 := len(p.Targets) > 0
+		for _, tg := range p.Targets {
+			about412 = about412 && strings.Contains(tg.Expr, port412)
+		}
+		row412 := strings.Contains(rowOf(p), "412")
+		if row412 {
+			in412++
+		}
+		if about412 != row412 {
+			t.Errorf("panel %q in row %q: its queries select %s: %v", p.Title, rowOf(p), port412, about412)
+		}
+	}
+	if in412 == 0 {
+		t.Error("no row of panels for the port 412 listeners")
+	}
+}

@@ -228,3 +228,24 @@ func TestListenersDashboard(t *testing.T) {
 		t.Error("no row of panels for the port 412 listeners")
 	}
 }
+
+// TestDashboardLinks: links between the dashboards name a bundled
+// dashboard's uid.
+func TestDashboardLinks(t *testing.T) {
+	all := loadDashboards(t)
+	uids := map[string]bool{}
+	for _, d := range all {
+		uids[d.UID] = true
+	}
+	for file, d := range all {
+		for _, l := range d.Links {
+			rest, ok := strings.CutPrefix(l.URL, "/d/")
+			if !ok {
+				continue
+			}
+			if uid, _, _ := strings.Cut(rest, "?"); !uids[strings.Split(uid, "/")[0]] {
+				t.Errorf("%s: link %q: no bundled dashboard has uid %q", file, l.Title, uid)
+			}
+		}
+	}
+}

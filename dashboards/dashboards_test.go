@@ -19,26 +19,67 @@ type target struct {
 	Datasource map[string]any `json:"datasource"`
 }
 
+type link struct {
+	Title string `json:"title"`
+	URL   string `json:"url"`
+}
+
 type panel struct {
-	Title      string         `json:"title"`
-	Datasource map[string]any `json:"datasource"`
-	Targets    []target       `json:"targets"`
+	ID          int            `json:"id"`
+	Title       string         `json:"title"`
+	Type        string         `json:"type"`
+	Datasource  map[string]any `json:"datasource"`
+	Targets     []target       `json:"targets"`
+	Links       []link         `json:"links"` // panel links, in the panel's header
+	FieldConfig struct {
+		Defaults struct {
+			Links []link `json:"links"` // data links, on each series or table row
+		} `json:"defaults"`
+	} `json:"fieldConfig"`
+	Panels  []panel `json:"panels"` // a collapsed row's panels
+	GridPos struct {
+		X, Y, W, H int
+	} `json:"gridPos"`
+}
+
+type variable struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Query any    `json:"query"`
 }
 
 type dashboard struct {
 	UID        string  `json:"uid"`
 	Title      string  `json:"title"`
+	Links      []link  `json:"links"`
 	Panels     []panel `json:"panels"`
 	Templating struct {
-		List []struct {
-			Name  string `json:"name"`
-			Type  string `json:"type"`
-			Query any    `json:"query"`
-		} `json:"list"`
+		List []variable `json:"list"`
 	} `json:"templating"`
 }
 
+// allPanels returns the dashboard's panels, those inside collapsed rows
+// too, without the rows themselves.
+func (d dashboard) allPanels() []panel {
+	var out []panel
+	var walk func([]panel)
+	walk = func(ps []panel) {
+		for _, p := range ps {
+			if p.Type == "row" {
+				walk(p.Panels)
+				continue
+			}
+			out = append(out, p)
+		}
+	}
+	walk(d.Panels)
+	return out
+}
+
 var metricName = regexp.MustCompile(`\bsnmptrap_[a-z0-9_]+`)
+
+// queryVariable is a Grafana variable in a query: $name or ${name}.
+var queryVariable = regexp.MustCompile(`\$(?:\{(\w+)[^}]*\}|(\w+))`)
 
 // declaredName finds the metric names the Go sources give to a metric: a
 // prometheus Opts `Name:`, a NewDesc's first argument, or a constant (the
@@ -133,10 +174,24 @@ func TestDashboards(t *testing.T) {
 		if !hasDS {
 			t.Errorf("%s: no ${datasource} variable", file)
 		}
-		if len(d.Panels) == 0 {
+		defined := map[string]bool{"__rate_interval": true, "__interval": true, "__range": true}
+		for _, v := range d.Templating.List {
+			defined[v.Name] = true
+		}
+		if len(d.allPanels()) == 0 {
 			t.Errorf("%s: no panels", file)
 		}
+		ids := map[int]bool{}
 		for _, p := range d.Panels {
+			if p.Type == "row" {
+				ids[p.ID] = true
+			}
+		}
+		for _, p := range d.allPanels() {
+			if ids[p.ID] {
+				t.Errorf("%s: panel %q: id %d is not unique", file, p.Title, p.ID)
+			}
+			ids[p.ID] = true
 			if p.Datasource["uid"] != "${datasource}" {
 				t.Errorf("%s: panel %q: datasource %v, want uid ${datasource}", file, p.Title, p.Datasource)
 			}
@@ -149,6 +204,11 @@ func TestDashboards(t *testing.T) {
 				}
 				if !strings.Contains(tg.Expr, `instance=~"$instance"`) || strings.Contains(tg.Expr, `instance="`) {
 					t.Errorf("%s: panel %q: query must select instance=~\"$instance\" and nothing fixed: %s", file, p.Title, tg.Expr)
+				}
+				for _, v := range queryVariable.FindAllStringSubmatch(tg.Expr, -1) {
+					if !defined[v[1]+v[2]] {
+						t.Errorf("%s: panel %q: query uses $%s, which the dashboard does not define", file, p.Title, v[1]+v[2])
+					}
 				}
 				for _, m := range metricName.FindAllString(tg.Expr, -1) {
 					if !known[m] {

@@ -32,7 +32,8 @@ func TestDashboardQueries(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no dashboards: %v", err)
 	}
-	vars := strings.NewReplacer("$__rate_interval", "5m", "$__interval", "1m", "$instance", ".+", "$device", ".+")
+	vars := strings.NewReplacer("$__rate_interval", "5m", "$__interval", "1m", "$__range", "6h",
+		"$instance", ".+", "$device", ".+", "$listener", ".+")
 	var rules strings.Builder
 	rules.WriteString("groups:\n  - name: dashboard-queries\n    rules:\n")
 	n := 0
@@ -41,17 +42,23 @@ func TestDashboardQueries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		type panel struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+			Panels []panel `json:"panels"` // a collapsed row's
+		}
 		var d struct {
-			Panels []struct {
-				Targets []struct {
-					Expr string `json:"expr"`
-				} `json:"targets"`
-			} `json:"panels"`
+			Panels []panel `json:"panels"`
 		}
 		if err := json.Unmarshal(b, &d); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
+		var panels []panel
 		for _, p := range d.Panels {
+			panels = append(append(panels, p), p.Panels...)
+		}
+		for _, p := range panels {
 			for _, tg := range p.Targets {
 				n++
 				q, _ := json.Marshal(vars.Replace(tg.Expr)) // a JSON string is a YAML string

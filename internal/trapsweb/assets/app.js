@@ -3,6 +3,8 @@
 // 5 s unless paused, keeping open rows open and marking new ones; the pause
 // is kept in the URL (paused=1), so a paused view can be shared and
 // survives the filter form. The page works without it, but for the refresh.
+// The status element counts the periods (data-ticks) and the refreshes
+// (data-refreshes), so that a test can see a paused page stay still.
 (function () {
   'use strict';
   var PERIOD_MS = 5000;
@@ -52,7 +54,10 @@
   }
 
   var busy = false;
+  var ticks = 0;
+  var refreshes = 0;
   function refresh() {
+    status.dataset.ticks = String(++ticks);
     if (paused || busy || document.hidden) {
       return;
     }
@@ -91,6 +96,7 @@
           }
         });
         current.replaceWith(document.adoptNode(fresh));
+        status.dataset.refreshes = String(++refreshes);
         status.textContent = 'Refreshing every ' + PERIOD_MS / 1000 + ' s · updated ' + new Date().toLocaleTimeString();
       })
       .catch(function (err) {

@@ -36,6 +36,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/reload"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/trapsweb"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
@@ -226,7 +227,7 @@ func newExporter(ctx context.Context, f *flags, mibs *loader.Manager, logger log
 		MaxRequestsInFlight: f.maxRequests,
 		WriteTimeout:        f.writeTimeout,
 	})
-	handler, err := routes(metricsHandler, f.metricsPath, &e.ready, e.config)
+	handler, err := routes(metricsHandler, f.metricsPath, &e.ready, e.config, history)
 	if err != nil {
 		e.closeListeners()
 		return nil, fmt.Errorf("cannot build web routes: %w", err)
@@ -310,9 +311,11 @@ func (e *exporter) run(ctx context.Context, cancel context.CancelFunc, hup <-cha
 }
 
 // routes serves metrics (the handler of collector.NewHandler) on metricsPath
-// beside the reload, config, health and landing pages.
-func routes(metrics http.Handler, metricsPath string, ready *atomic.Bool, cm *reload.Manager) (http.Handler, error) {
+// beside the reload, config, health and landing pages, and the recent traps
+// of history (the /traps page and the JSON API).
+func routes(metrics http.Handler, metricsPath string, ready *atomic.Bool, cm *reload.Manager, history *traps.History) (http.Handler, error) {
 	mux := http.NewServeMux()
+	trapsweb.Register(mux, history)
 	mux.HandleFunc("/-/reload", cm.ServeReload)
 	mux.HandleFunc("/config", cm.ServeConfig)
 	mux.Handle(metricsPath, metrics)
@@ -333,6 +336,9 @@ func routes(metrics http.Handler, metricsPath string, ready *atomic.Bool, cm *re
 			Version:     version.Info(),
 			Links: []web.LandingLinks{
 				{Address: metricsPath, Text: "Metrics"},
+				{Address: trapsweb.PathTraps, Text: "Recent traps"},
+				{Address: trapsweb.PathRefused, Text: "Refused messages"},
+				{Address: trapsweb.PathAPITraps, Text: "Recent traps (JSON)"},
 				{Address: "/config", Text: "Configuration (secrets redacted)"},
 				{Address: "/-/healthy", Text: "Health"},
 				{Address: "/-/ready", Text: "Readiness"},

@@ -3,8 +3,9 @@
 # or with sudo), checks formatting, vet and staticcheck, runs the unit and
 # integration tests with the race detector, the decoder fuzz targets' seed
 # corpora, and the end-to-end suite against the real binary with net-snmp's
-# snmptrap and snmpinform. The end-to-end tests start and stop the exporter
-# themselves; all traffic stays on 127.0.0.0/8.
+# snmptrap and snmpinform, and headless Chromium on the /traps page. The
+# end-to-end tests start and stop the exporter (and the browser) themselves;
+# all traffic stays on 127.0.0.0/8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,7 @@ command -v snmptrap >/dev/null 2>&1 || need_pkgs+=(snmp)
 command -v snmpinform >/dev/null 2>&1 || need_pkgs+=(snmp)
 command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
 command -v setcap >/dev/null 2>&1 || need_pkgs+=(libcap2-bin)
+command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

@@ -177,6 +177,15 @@ func New(opts Options) *History {
 // Enabled reports whether the admitted ring keeps anything.
 func (h *History) Enabled() bool { return len(h.slots) > 0 }
 
+// Size returns how many admitted traps the ring holds at most (fewer when
+// --trap.history.max-bytes is reached first); readers bound their limits
+// by it.
+func (h *History) Size() int { return len(h.slots) }
+
+// RefusedSize returns how many refused messages the refused ring holds at
+// most.
+func (h *History) RefusedSize() int { return len(h.refused) }
+
 // Admitted keeps an admitted trap, unless it repeats one kept within the
 // dedup window: then it only counts towards that one's summary.
 func (h *History) Admitted(a *Admitted) {

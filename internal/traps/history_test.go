@@ -221,3 +221,14 @@ func TestDedupEntryInline(t *testing.T) {
 		t.Errorf("dedupEntry is %d bytes: a map allocates it on every insert", n)
 	}
 }
+
+// Size and RefusedSize are the rings' capacities, whatever they hold.
+func TestSizes(t *testing.T) {
+	h := New(Options{Size: 7, RefusedSize: 3})
+	if h.Size() != 7 || h.RefusedSize() != 3 {
+		t.Errorf("sizes %d and %d, want 7 and 3", h.Size(), h.RefusedSize())
+	}
+	if h := New(Options{}); h.Size() != 0 || h.RefusedSize() != 0 || h.Enabled() {
+		t.Errorf("an empty history: sizes %d and %d, enabled %v", h.Size(), h.RefusedSize(), h.Enabled())
+	}
+}

@@ -318,7 +318,6 @@ func routes(metrics http.Handler, metricsPath string, ready *atomic.Bool, cm *re
 	trapsweb.Register(mux, history)
 	mux.HandleFunc("/-/reload", cm.ServeReload)
 	mux.HandleFunc("/config", cm.ServeConfig)
-	mux.Handle(metricsPath, metrics)
 	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "Healthy")
 	})
@@ -329,6 +328,9 @@ func routes(metrics http.Handler, metricsPath string, ready *atomic.Bool, cm *re
 		}
 		fmt.Fprintln(w, "Ready")
 	})
+	if err := handleTelemetry(mux, metricsPath, metrics); err != nil {
+		return nil, err
+	}
 	if metricsPath != "/" {
 		landing, err := web.NewLandingPage(web.LandingConfig{
 			Name:        "SNMP Trap Exporter",
@@ -350,6 +352,23 @@ func routes(metrics http.Handler, metricsPath string, ready *atomic.Bool, cm *re
 		mux.Handle("/", landing)
 	}
 	return mux, nil
+}
+
+// handleTelemetry registers the metrics handler under the path the user
+// chose. ServeMux panics on a pattern it cannot parse ("metrics") or one
+// already taken ("/config", "/traps"); that becomes a start error naming the
+// flag instead.
+func handleTelemetry(mux *http.ServeMux, path string, h http.Handler) (err error) {
+	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " \t{}") {
+		return fmt.Errorf("--web.telemetry-path %q must be a plain path starting with /", path)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("--web.telemetry-path %q cannot be used: the exporter serves another page there (%v)", path, r)
+		}
+	}()
+	mux.Handle(path, h)
+	return nil
 }
 
 type promhttpLogger struct{ logger log.Logger }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
 )
@@ -117,6 +118,7 @@ func New(history *traps.History, o Options) (*Outputs, error) {
 			return nil, err
 		}
 		out.file = f
+		level.Info(o.Logger).Log("msg", "writing the trap log", "file", o.File)
 	}
 	if o.OTLP != nil {
 		x, err := NewOTLP(history, *o.OTLP, o.Logger)
@@ -125,6 +127,7 @@ func New(history *traps.History, o Options) (*Outputs, error) {
 			return nil, err
 		}
 		out.otlp = x
+		level.Info(o.Logger).Log("msg", "sending the trap log over OTLP", "endpoint", x.endpoint, "service_instance_id", o.OTLP.InstanceID)
 	}
 	return out, nil
 }

@@ -102,10 +102,10 @@ func ParseEndpoint(raw string) (string, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err // without the URL, which may hold a password
 		}
-		return "", fmt.Errorf("--trap.otlp.endpoint is not a URL: %w", err)
+		return "", fmt.Errorf("--trap.otlp.endpoint must be an http:// or https:// URL: %w", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", fmt.Errorf("--trap.otlp.endpoint %s: the scheme must be http or https", u.Redacted())
+		return "", fmt.Errorf("--trap.otlp.endpoint %s must be an http:// or https:// URL", u.Redacted())
 	}
 	if u.Host == "" {
 		return "", fmt.Errorf("--trap.otlp.endpoint %s: no host", u.Redacted())

@@ -3,6 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"os"
 	"runtime"
 	"strconv"
 	"time"
@@ -10,10 +13,12 @@ import (
 	"github.com/alecthomas/kingpin/v2"
 	"github.com/alecthomas/units"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/version"
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traplog"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
@@ -57,6 +62,13 @@ type flags struct {
 
 	history traps.Options
 
+	// trapLog is --trap.log.file and, once validated, the OTLP output of
+	// the --trap.otlp flags.
+	trapLog        traplog.Options
+	otlpEndpoint   string
+	otlpHeaders    []string
+	otlpInstanceID string
+
 	configFile       string
 	configCheck      bool
 	storagePath      string
@@ -92,6 +104,10 @@ func addFlags(app *kingpin.Application) *flags {
 	app.Flag("trap.history.max-bytes", "Most bytes the kept traps' messages may hold; the oldest go first.").Default(units.Base2Bytes(traps.DefaultMaxBytes).String()).BytesVar(&f.historyBytes)
 	app.Flag("trap.history.rejected-size", "Refused messages kept in memory (time, listener, source, result, size; the first bytes of what is not SNMP).").Default(strconv.Itoa(traps.DefaultRefusedSize)).IntVar(&f.history.RefusedSize)
 	app.Flag("trap.dedup.window", "Identical traps (same device, trap and varbinds but sysUpTime.0) within this window make one kept record and a summary with their count; 0 keeps every one. Counters and rules see every trap.").Default(model.Duration(traps.DefaultDedupWindow).String()).DurationVar(&f.history.DedupWindow)
+	app.Flag("trap.log.file", "Write the admitted traps the trap history keeps (storms collapsed by --trap.dedup.window) to this file within a second, one JSON trap record a line; - for standard output. Reopened on SIGHUP and POST /-/reload, for logrotate. Needs --trap.history.size above 0.").PlaceHolder("PATH").StringVar(&f.trapLog.File)
+	app.Flag("trap.otlp.endpoint", "Send the admitted traps the trap history keeps, each as an OpenTelemetry log record, over OTLP/HTTP (protobuf) to this URL, e.g. http://collector:4318 (the path /v1/logs is added to a URL without one) or Loki's http://loki:3100/otlp/v1/logs; https uses TLS. Needs --trap.history.size above 0.").PlaceHolder("URL").StringVar(&f.otlpEndpoint)
+	app.Flag("trap.otlp.header", "Header sent with every OTLP request, as Name=Value (repeatable), e.g. Authorization=Bearer TOKEN or X-Scope-OrgID=TENANT. Values are never logged.").PlaceHolder("NAME=VALUE").StringsVar(&f.otlpHeaders)
+	app.Flag("trap.otlp.instance-id", "The OTLP resource's service.instance.id. Default: the host name and the port of the first --web.listen-address, e.g. nms1:9412.").PlaceHolder("ID").StringVar(&f.otlpInstanceID)
 	app.Flag("config.file", "YAML configuration: communities, source allow-list, SNMPv3 users. Without it, v1/v2c traps are accepted from anyone and no SNMPv3 users exist.").Default("").StringVar(&f.configFile)
 	app.Flag("config.check", "Check --config.file and exit: 0 when it is valid, 1 with the error otherwise.").BoolVar(&f.configCheck)
 	app.Flag("storage.path", "Directory for state that survives restarts (the SNMP engine ID and engineBoots, the snapshot of the series), relative to the working directory.").Default("data/").StringVar(&f.storagePath)
@@ -123,11 +139,44 @@ func (f *flags) validate() error {
 	check(f.history.RefusedSize >= 0 && f.history.RefusedSize <= maxHistory, "--trap.history.rejected-size must be between 0 and %d, got %d", maxHistory, f.history.RefusedSize)
 	check(f.history.DedupWindow >= 0, "--trap.dedup.window must not be negative, got %s", f.history.DedupWindow)
 	check(f.snapshotInterval >= 0, "--storage.snapshot-interval must not be negative, got %s", f.snapshotInterval)
+	// The outputs follow the history's ring, which is their queue: without
+	// it they would have nothing to read.
+	check(f.history.Size > 0 || (f.trapLog.File == "" && f.otlpEndpoint == ""),
+		"--trap.log.file and --trap.otlp.endpoint read the trap history: --trap.history.size must not be 0 with either")
+	otlp := &traplog.OTLPOptions{Header: http.Header{}, InstanceID: f.otlpInstanceID, Version: version.Version}
+	if f.otlpEndpoint != "" {
+		endpoint, err := traplog.ParseEndpoint(f.otlpEndpoint)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		otlp.Endpoint = endpoint
+	}
+	check(f.otlpEndpoint != "" || (len(f.otlpHeaders) == 0 && f.otlpInstanceID == ""), "--trap.otlp.header and --trap.otlp.instance-id need --trap.otlp.endpoint")
+	for _, h := range f.otlpHeaders {
+		name, value, err := traplog.ParseHeader(h)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		otlp.Header.Add(name, value)
+	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	r.ReceiveBuffer = int(f.recvBuffer)
 	f.history.MaxBytes = int(f.historyBytes)
+	if f.otlpEndpoint != "" {
+		otlp.HostName, _ = os.Hostname()
+		if otlp.InstanceID == "" {
+			otlp.InstanceID = otlp.HostName
+			if addrs := *f.web.WebListenAddresses; len(addrs) > 0 {
+				if _, port, err := net.SplitHostPort(addrs[0]); err == nil {
+					otlp.InstanceID = net.JoinHostPort(otlp.HostName, port)
+				}
+			}
+		}
+		f.trapLog.OTLP = otlp
+	}
 	return nil
 }
 

@@ -35,6 +35,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/reload"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traplog"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/trapsweb"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
@@ -139,6 +140,7 @@ type exporter struct {
 	logger    log.Logger
 	store     *metrics.Store
 	history   *traps.History
+	trapLog   *traplog.Outputs // nil: none
 	listeners []receiver.Listener
 	snap      *persist.Snapshotter
 	config    *reload.Manager
@@ -183,10 +185,16 @@ func newExporter(ctx context.Context, f *flags, mibs *loader.Manager, logger log
 	hopts := f.history
 	hopts.Names = func() traps.Names { n, _ := proc.Settings().Names.(traps.Names); return n }
 	history := traps.New(hopts)
+	logOpts := f.trapLog
+	logOpts.Logger = logger
+	trapLog, err := traplog.New(history, logOpts)
+	if err != nil {
+		return nil, err
+	}
 	proc = pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: f.logLevel == "debug", Engine: eng,
 		Security: cfg.Security, Inventory: cfg.Inventory, Rules: cfg.Rules, Names: names, History: history})
 
-	e := &exporter{logger: logger, store: store, history: history, web: f.web, slogger: slogger}
+	e := &exporter{logger: logger, store: store, history: history, trapLog: trapLog, web: f.web, slogger: slogger}
 	// Bind every socket before serving anything, so that a port in use or
 	// a missing privilege stops the start with one clear line.
 	opts := f.receiver
@@ -215,11 +223,11 @@ func newExporter(ctx context.Context, f *flags, mibs *loader.Manager, logger log
 	derived := collector.NewDerivedCollector(store)
 	derived.SetDevices(cfg.Inventory.Table())
 	e.config = reload.New(reload.Options{Path: f.configFile, Logger: logger, Reserved: reserved, MIBs: mibs, Table: names,
-		Loaded: cfg, Store: store, Processor: proc, Devices: derived})
+		Loaded: cfg, Store: store, Processor: proc, Devices: derived, Reopen: trapLog.Reopen})
 	reg := collector.NewRegistry(collector.Parts{
 		Store: store, Packets: packets, Listeners: e.listenerStats, Derived: derived,
 		Engine: eng, EngineResult: engineResult,
-		Config: e.config.Stats, MIBs: mibs.Stats, Storage: e.snap.Stats,
+		Config: e.config.Stats, MIBs: mibs.Stats, Storage: e.snap.Stats, TrapLog: trapLog.Stats,
 	})
 	metricsHandler := collector.NewHandler(reg, store, collector.HandlerOpts{
 		ErrorLog:            promhttpLogger{logger},
@@ -255,7 +263,8 @@ func (e *exporter) listenerStats() []receiver.Stats {
 
 // run serves until ctx ends or a listener or the web server fails, then
 // stops in order: the listeners (nothing counts after them), the final
-// snapshot, the web server. It returns the exit code.
+// snapshot, the trap log outputs (which write what the listeners left),
+// the web server. It returns the exit code.
 func (e *exporter) run(ctx context.Context, cancel context.CancelFunc, hup <-chan os.Signal) int {
 	go func() {
 		for {
@@ -285,6 +294,13 @@ func (e *exporter) run(ctx context.Context, cancel context.CancelFunc, hup <-cha
 	go e.snap.Run(ctx)
 	go e.store.ExpireEvery(ctx, expiryInterval)
 	go e.history.Run(ctx)
+	// The trap log outputs outlive ctx: they stop after the listeners.
+	logCtx, stopLog := context.WithCancel(context.Background())
+	logDone := make(chan struct{})
+	go func() {
+		defer close(logDone)
+		e.trapLog.Run(logCtx)
+	}()
 	e.ready.Store(true)
 
 	code := 0
@@ -302,6 +318,8 @@ func (e *exporter) run(ctx context.Context, cancel context.CancelFunc, hup <-cha
 	cancel()
 	wg.Wait()
 	e.snap.Final() // the listeners have stopped: nothing counts after it
+	stopLog()
+	<-logDone // bounded: the file is written, OTLP has traplog.DefaultOTLPFinalTimeout
 	shutdownCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)
 	defer stop()
 	if err := e.srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {

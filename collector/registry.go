@@ -13,6 +13,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traplog"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
@@ -42,6 +43,8 @@ type Parts struct {
 	// counts.
 	MIBs    func() loader.Stats
 	Storage func() persist.Stats
+	// TrapLog returns the configured trap log outputs' counts (nil: none).
+	TrapLog func() []traplog.Stats
 }
 
 func (p Parts) collectors() []prometheus.Collector {
@@ -55,6 +58,7 @@ func (p Parts) collectors() []prometheus.Collector {
 		newConfigCollector(p.Config),
 		NewMIBCollector(p.MIBs),
 		NewStorageCollector(p.Storage),
+		NewTrapLogCollector(p.TrapLog),
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/inventory"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traplog"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 	"github.com/snmptrap-exporter/snmptrap_exporter/receiver"
 )
@@ -40,6 +41,7 @@ func populated(t *testing.T) (Parts, *metrics.Store) {
 		Config:  func() (bool, time.Time) { return true, time.Now() },
 		MIBs:    func() loader.Stats { return loader.Stats{ModulesLoaded: 1} },
 		Storage: func() persist.Stats { return persist.Stats{} },
+		TrapLog: func() []traplog.Stats { return []traplog.Stats{{Output: traplog.OutputFile}} },
 	}
 	return parts, store
 }
@@ -58,7 +60,7 @@ func TestRulesCannotShadowOwnMetrics(t *testing.T) {
 	for _, mf := range mfs {
 		names = append(names, mf.GetName())
 	}
-	for _, want := range []string{"snmptrap_tcp_connections", "snmptrap_device_info", "snmptrap_packets_total", "go_goroutines", "process_resident_memory_bytes", "snmptrap_exporter_build_info"} {
+	for _, want := range []string{"snmptrap_tcp_connections", "snmptrap_device_info", "snmptrap_packets_total", "go_goroutines", "process_resident_memory_bytes", "snmptrap_exporter_build_info", "snmptrap_trap_log_records_total"} {
 		found := false
 		for _, n := range names {
 			found = found || n == want

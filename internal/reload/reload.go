@@ -95,6 +95,10 @@ type Options struct {
 	Store     *metrics.Store
 	Processor *pipeline.Processor
 	Devices   DeviceSink
+	// Reopen is called at every reload, before the file is read and
+	// whatever comes of it (the trap log reopens its file, for
+	// logrotate); nil: nothing. It must not block.
+	Reopen func()
 }
 
 // Manager owns the running configuration.
@@ -106,6 +110,7 @@ type Manager struct {
 	store    *metrics.Store
 	proc     *pipeline.Processor
 	devices  DeviceSink
+	reopen   func()
 	table    *mib.Table // the MIB table in use, which rules are checked against
 
 	reloads coalescer // one reload at a time; requests during one share the next
@@ -122,7 +127,7 @@ func New(o Options) *Manager {
 		o.Logger = log.NewNopLogger()
 	}
 	m := &Manager{path: o.Path, logger: o.Logger, reserved: o.Reserved, mibs: o.MIBs, store: o.Store,
-		proc: o.Processor, devices: o.Devices, table: o.Table}
+		proc: o.Processor, devices: o.Devices, reopen: o.Reopen, table: o.Table}
 	m.current.Store(o.Loaded.Config)
 	m.succeeded()
 	return m
@@ -147,6 +152,9 @@ func (cm *Manager) Stats() (ok bool, lastSuccess time.Time) {
 func (cm *Manager) Reload() error { return cm.reloads.do(cm.reloadNow) }
 
 func (cm *Manager) reloadNow() error {
+	if cm.reopen != nil {
+		cm.reopen()
+	}
 	// MIB files may have changed too; rules are checked against the new
 	// names. A MIB load that fails as a whole keeps the names in use, so
 	// labels do not fall back to numeric OIDs.

@@ -2,9 +2,15 @@ package reload
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
+	"github.com/snmptrap-exporter/snmptrap_exporter/pipeline"
 )
 
 // Reload requests that arrive while a reload runs do not queue one reload
@@ -63,5 +69,35 @@ func TestReloadRequestsCoalesce(t *testing.T) {
 	// Idle again: the next request runs at once.
 	if err := c.do(f); err == nil || err.Error() != "run 3" {
 		t.Errorf("request after the others: %v, want run 3", err)
+	}
+}
+
+// Every reload calls Reopen before the file is read, also one that fails:
+// logrotate's postrotate must reopen the trap log even while the
+// configuration file has an error.
+func TestReloadReopens(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "snmptrap.yml")
+	if err := os.WriteFile(path, []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	table := mib.Builtin()
+	reserved := func(string) bool { return false }
+	loaded, err := Read(path, table, reserved, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := metrics.NewStore(0, 0, nil)
+	proc := pipeline.New(store, metrics.NewPackets(), pipeline.Options{Security: loaded.Security, Inventory: loaded.Inventory, Rules: loaded.Rules, Names: table})
+	reopened := 0
+	cm := New(Options{Path: path, Reserved: reserved, Table: table, Loaded: loaded, Store: store, Processor: proc, Reopen: func() { reopened++ }})
+	if err := cm.Reload(); err != nil || reopened != 1 {
+		t.Errorf("good file: %v, %d reopens", err, reopened)
+	}
+	if err := os.WriteFile(path, []byte("no: [valid\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := cm.Reload(); err == nil || reopened != 2 {
+		t.Errorf("bad file: %v, %d reopens", err, reopened)
 	}
 }

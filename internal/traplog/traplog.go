@@ -1,0 +1,172 @@
+// Package traplog writes the admitted traps out as they come: one JSON
+// line per record to a file (--trap.log.file), and OTLP log records to a
+// collector (--trap.otlp.endpoint). Both follow the trap history
+// (internal/traps) by sequence number: the history's ring is the bounded
+// queue between the receive path and the outputs, so the receive path
+// never waits for an output, and what an output was too slow to read
+// before the ring dropped it is counted as dropped. Its counters are
+// plain values (Stats); the collector makes them metrics.
+package traplog
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-kit/log"
+	"github.com/go-kit/log/level"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
+)
+
+// PollInterval is how often an output looks for new records: a record is
+// written within about this long of its trap, well within a second.
+const PollInterval = 200 * time.Millisecond
+
+// Output names, the metric's output label.
+const (
+	OutputFile = "file"
+	OutputOTLP = "otlp"
+)
+
+// Stats are an output's counts of records.
+type Stats struct {
+	// Output is OutputFile or OutputOTLP.
+	Output string
+	// Written records were written (the file) or accepted by the receiver
+	// (OTLP). Dropped records were gone from the ring when the output got
+	// to them. Failed records could not be written: a write error, or a
+	// batch the receiver refused or that failed its last attempt.
+	Written, Dropped, Failed uint64
+}
+
+// counts are an output's Stats as it runs.
+type counts struct {
+	written, dropped, failed atomic.Uint64
+}
+
+func (c *counts) stats(output string) Stats {
+	return Stats{Output: output, Written: c.written.Load(), Dropped: c.dropped.Load(), Failed: c.failed.Load()}
+}
+
+// follower reads the history's records in order, once each, counting what
+// the ring dropped before it got to them. Only its output's goroutine
+// calls next.
+type follower struct {
+	history *traps.History
+	after   uint64 // the sequence of the last record read or dropped
+	counts  *counts
+}
+
+// next returns up to max records after the last ones read, oldest first.
+func (f *follower) next(max int) []traps.Record {
+	recs, missed := f.history.Follow(f.after, max)
+	f.counts.dropped.Add(missed)
+	if len(recs) > 0 {
+		f.after = recs[len(recs)-1].Seq
+	} else {
+		// Nothing was held after f.after: every record up to the newest
+		// was missed (Follow counts from f.after+1 to the newest).
+		f.after += missed
+	}
+	return recs
+}
+
+// pending returns how many records were kept since the last one read.
+func (f *follower) pending() uint64 {
+	if last := f.history.LastSeq(); last > f.after {
+		return last - f.after
+	}
+	return 0
+}
+
+// Options configure the outputs.
+type Options struct {
+	// File is --trap.log.file: a path, "-" for standard output, "" for
+	// no file output.
+	File string
+	// OTLP configures the OTLP output; nil for none.
+	OTLP   *OTLPOptions
+	Logger log.Logger
+}
+
+// Outputs are the configured outputs. A nil *Outputs has none.
+type Outputs struct {
+	file *File
+	otlp *OTLP
+}
+
+// New opens the configured outputs on history; it returns nil when none
+// is configured. The outputs start from the history's newest record, and
+// do nothing until Run.
+func New(history *traps.History, o Options) (*Outputs, error) {
+	if o.File == "" && o.OTLP == nil {
+		return nil, nil
+	}
+	if !history.Enabled() {
+		return nil, errors.New("the trap log outputs read the trap history: --trap.history.size must not be 0")
+	}
+	if o.Logger == nil {
+		o.Logger = log.NewNopLogger()
+	}
+	out := &Outputs{}
+	if o.File != "" {
+		f, err := OpenFile(o.File, history, o.Logger)
+		if err != nil {
+			return nil, err
+		}
+		out.file = f
+		level.Info(o.Logger).Log("msg", "writing the trap log", "file", o.File)
+	}
+	if o.OTLP != nil {
+		x, err := NewOTLP(history, *o.OTLP, o.Logger)
+		if err != nil {
+			out.file.Close()
+			return nil, err
+		}
+		out.otlp = x
+		level.Info(o.Logger).Log("msg", "sending the trap log over OTLP", "endpoint", x.endpoint, "service_instance_id", o.OTLP.InstanceID)
+	}
+	return out, nil
+}
+
+// Run runs every output until ctx ends; then each writes what the history
+// holds for it (OTLP: within its FinalTimeout) and Run returns.
+func (o *Outputs) Run(ctx context.Context) {
+	if o == nil {
+		return
+	}
+	var wg sync.WaitGroup
+	if o.file != nil {
+		wg.Go(func() { o.file.Run(ctx) })
+	}
+	if o.otlp != nil {
+		wg.Go(func() { o.otlp.Run(ctx) })
+	}
+	wg.Wait()
+}
+
+// Reopen asks the file output to reopen its file (after logrotate moved
+// it); it does not wait.
+func (o *Outputs) Reopen() {
+	if o != nil && o.file != nil {
+		o.file.Reopen()
+	}
+}
+
+// Stats returns the configured outputs' counts.
+func (o *Outputs) Stats() []Stats {
+	if o == nil {
+		return nil
+	}
+	var out []Stats
+	if o.file != nil {
+		out = append(out, o.file.Stats())
+	}
+	if o.otlp != nil {
+		out = append(out, o.otlp.Stats())
+	}
+	return out
+}

@@ -39,13 +39,16 @@ func (t *Table) AppendVarbind(dst []byte, oid []byte, typ byte, value []byte) []
 	return t.appendValue(dst, obj, typ, value)
 }
 
-// VarbindParts renders a varbind's parts as AppendVarbind does, for a
-// view that shows them apart: the name with its index
-// (IF-MIB::ifOperStatus.3), the value's type as SMI names it
-// (INTEGER, OCTET STRING, TimeTicks, ...) and the value (down(2)).
-func (t *Table) VarbindParts(oid []byte, typ byte, value []byte) (name, typeName, rendered string) {
-	n, obj := t.appendName(nil, oid)
-	return string(n), TypeName(typ), string(t.appendValue(nil, obj, typ, value))
+// AppendVarbindParts renders a varbind's parts as AppendVarbind does, for
+// a view that shows them apart: it appends the name with its index
+// (IF-MIB::ifOperStatus.3) and then the value (down(2)) to dst, and returns
+// where the value starts and the value's type as SMI names it (INTEGER,
+// OCTET STRING, TimeTicks, ...). It does not allocate when dst has room:
+// the trap log renders every record it writes this way.
+func (t *Table) AppendVarbindParts(dst []byte, oid []byte, typ byte, value []byte) (out []byte, valueStart int, typeName string) {
+	dst, obj := t.appendName(dst, oid)
+	valueStart = len(dst)
+	return t.appendValue(dst, obj, typ, value), valueStart, TypeName(typ)
 }
 
 // Printable reports whether an OCTET STRING's octets show as text:

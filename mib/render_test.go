@@ -200,13 +200,20 @@ func BenchmarkAppendVarbind(b *testing.B) {
 	}
 }
 
-// VarbindParts gives the name, the type and the value AppendVarbind joins.
-func TestVarbindParts(t *testing.T) {
+// AppendVarbindParts gives the name, the type and the value AppendVarbind
+// joins, after what dst held.
+func TestAppendVarbindParts(t *testing.T) {
 	table := mib.Builtin()
 	oid := snmp.MustParseOID("1.3.6.1.2.1.2.2.1.8.3") // IF-MIB::ifOperStatus.3
-	name, typ, value := table.VarbindParts(oid, snmp.TagInteger, snmp.IntegerValue(2))
-	if name != "IF-MIB::ifOperStatus.3" || typ != "INTEGER" || value != "down(2)" {
-		t.Errorf("VarbindParts = %q, %q, %q", name, typ, value)
+	b, at, typ := table.AppendVarbindParts([]byte("before"), oid, snmp.TagInteger, snmp.IntegerValue(2))
+	name, value := string(b[len("before"):at]), string(b[at:])
+	if string(b[:len("before")]) != "before" || name != "IF-MIB::ifOperStatus.3" || typ != "INTEGER" || value != "down(2)" {
+		t.Errorf("AppendVarbindParts = %q (value at %d), %q", b, at, typ)
+	}
+	var buf [128]byte
+	two := snmp.IntegerValue(2)
+	if n := testing.AllocsPerRun(100, func() { table.AppendVarbindParts(buf[:0], oid, snmp.TagInteger, two) }); n != 0 {
+		t.Errorf("AppendVarbindParts allocates %v times with room in dst", n)
 	}
 	joined := string(table.AppendVarbind(nil, oid, snmp.TagInteger, snmp.IntegerValue(2)))
 	if joined != name+" = "+value {

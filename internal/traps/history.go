@@ -48,7 +48,7 @@ type Options struct {
 
 // Names renders a varbind's name, type and value (*mib.Table does).
 type Names interface {
-	VarbindParts(oid []byte, typ byte, value []byte) (name, typeName, rendered string)
+	AppendVarbindParts(dst []byte, oid []byte, typ byte, value []byte) (out []byte, valueStart int, typeName string)
 }
 
 // Admitted is an admitted trap as the pipeline hands it over. Its slices
@@ -384,7 +384,7 @@ func (h *History) Records(q Query) []Record {
 		names = h.opts.Names()
 	}
 	h.mu.Lock()
-	kept := make([]slot, 0, min(len(h.slots), 256))
+	var c copier
 	for seq := h.next - 1; seq >= h.oldest() && seq > q.After && seq > 0; seq-- {
 		s := h.find(seq)
 		if s == nil {
@@ -393,19 +393,18 @@ func (h *History) Records(q Query) []Record {
 		if (q.Device != "" && s.device != q.Device) || (q.Listener != "" && s.listener != q.Listener) || (!q.Since.IsZero() && s.at.Before(q.Since)) {
 			continue
 		}
-		c := *s
-		c.buf = bytes.Clone(s.buf)
-		c.trapOID = bytes.Clone(s.trapOID)
-		c.changes = append([]StateChange(nil), s.changes...)
-		kept = append(kept, c)
-		if q.Text == "" && q.Trap == "" && q.Limit > 0 && len(kept) >= q.Limit {
+		c.add(s)
+		if q.Text == "" && q.Trap == "" && q.Limit > 0 && len(c.kept) >= q.Limit {
 			break
 		}
 	}
 	h.mu.Unlock()
+	kept := c.done()
 	out := make([]Record, 0, len(kept))
+	var t text
 	for i := range kept {
-		r := render(&kept[i], names)
+		var r Record
+		render(&r, &kept[i], names, &t)
 		if !r.matches(q) {
 			continue
 		}
@@ -417,6 +416,38 @@ func (h *History) Records(q Query) []Record {
 	return out
 }
 
+// copier copies slots out of the ring under the lock, their bytes and
+// state changes into one buffer each rather than a few allocations per
+// record.
+type copier struct {
+	kept    []slot
+	bytes   []byte
+	changes []StateChange
+}
+
+// add copies s. The copy's slices are still the ring's until done points
+// them into the buffers; only their lengths are used.
+func (c *copier) add(s *slot) {
+	c.kept = append(c.kept, *s)
+	c.bytes = append(c.bytes, s.buf...)
+	c.bytes = append(c.bytes, s.trapOID...)
+	c.changes = append(c.changes, s.changes...)
+}
+
+// done points each copy's slices into the buffers.
+func (c *copier) done() []slot {
+	b, ch := 0, 0
+	for i := range c.kept {
+		k := &c.kept[i]
+		n, o, m := len(k.buf), len(k.trapOID), len(k.changes)
+		k.buf = c.bytes[b : b+n : b+n]
+		k.trapOID = c.bytes[b+n : b+n+o : b+n+o]
+		k.changes = c.changes[ch : ch+m : ch+m]
+		b, ch = b+n+o, ch+m
+	}
+	return c.kept
+}
+
 // Follow returns the records after seq, oldest first, at most max, and
 // how many records after seq the ring no longer holds (for a reader that
 // fell behind).
@@ -426,27 +457,26 @@ func (h *History) Follow(after uint64, max int) (records []Record, missed uint64
 		names = h.opts.Names()
 	}
 	h.mu.Lock()
-	var kept []slot
+	var c copier
 	start := after + 1
 	if o := h.oldest(); start < o {
 		missed = o - start
 		start = o
 	}
-	for seq := start; seq < h.next && len(kept) < max; seq++ {
+	for seq := start; seq < h.next && len(c.kept) < max; seq++ {
 		s := h.find(seq)
 		if s == nil {
 			missed++ // dropped for the byte bound
 			continue
 		}
-		c := *s
-		c.buf = bytes.Clone(s.buf)
-		c.trapOID = bytes.Clone(s.trapOID)
-		c.changes = append([]StateChange(nil), s.changes...)
-		kept = append(kept, c)
+		c.add(s)
 	}
 	h.mu.Unlock()
+	kept := c.done()
+	records = make([]Record, len(kept))
+	var t text
 	for i := range kept {
-		records = append(records, render(&kept[i], names))
+		render(&records[i], &kept[i], names, &t)
 	}
 	return records, missed
 }
@@ -514,26 +544,31 @@ func (r *Record) matches(q Query) bool {
 
 // render makes the Record of a slot: the message is decoded again and its
 // varbinds rendered with names.
-func render(s *slot, names Names) Record {
-	r := Record{
+func render(r *Record, s *slot, names Names, t *text) {
+	t.reset()
+	*r = Record{
 		Seq:      s.seq,
 		Time:     s.at.UTC(),
 		Listener: s.listener,
-		Source:   s.source.String(),
 		Device:   s.device,
 		Version:  s.version.String(),
 		Trap:     s.trap,
 		Inform:   s.inform,
-		Varbinds: []Varbind{},
 	}
-	if s.source == (netip.AddrPort{}) {
-		r.Source = ""
+	if s.source != (netip.AddrPort{}) {
+		a := t.mark()
+		t.buf = s.source.AppendTo(t.buf)
+		t.set(&r.Source, a)
 	}
 	if s.relay.IsValid() {
-		r.Relay = s.relay.String()
+		a := t.mark()
+		t.buf = s.relay.AppendTo(t.buf)
+		t.set(&r.Relay, a)
 	}
-	if d, err := snmp.AppendOID(nil, s.trapOID); err == nil {
-		r.TrapOID = string(d)
+	a := t.mark()
+	if d, err := snmp.AppendOID(t.buf, s.trapOID); err == nil {
+		t.buf = d
+		t.set(&r.TrapOID, a)
 	}
 	if s.repeats > 0 {
 		first, last := s.first.UTC(), s.last.UTC()
@@ -556,82 +591,126 @@ func render(s *slot, names Names) Record {
 		if m.PDUType == snmp.PDUTrapV1 {
 			r.Uptime = uptime(m.TimeStamp)
 		}
-		for _, vb := range m.Varbinds {
+		// Exactly as long as needed: t keeps pointers into it.
+		r.Varbinds = make([]Varbind, len(m.Varbinds))
+		for i, vb := range m.Varbinds {
 			if bytes.Equal(vb.OID, oidSysUpTime) && vb.Type == snmp.TagTimeTicks {
 				if n, ok := vb.Uint64(); ok {
 					r.Uptime = uptime(uint32(n))
 				}
 			}
-			r.Varbinds = append(r.Varbinds, renderVarbind(vb, names))
+			renderVarbind(&r.Varbinds[i], vb, names, t)
+		}
+	} else {
+		r.Varbinds = []Varbind{}
+	}
+	if len(s.changes) > 0 {
+		r.Changes = make([]Change, len(s.changes))
+		for i, c := range s.changes {
+			renderChange(&r.Changes[i], c, t)
 		}
 	}
-	for _, c := range s.changes {
-		r.Changes = append(r.Changes, renderChange(c))
+	t.done()
+}
+
+// text gathers a record's strings in one buffer and hands them out as
+// substrings of one string, so that rendering a record allocates once for
+// all its text instead of a few times per varbind (BenchmarkFollow: the
+// trap log renders every record it writes).
+type text struct {
+	buf     []byte
+	pending []span
+}
+
+type span struct {
+	dst  *string
+	a, b int
+}
+
+func (t *text) reset()    { t.buf, t.pending = t.buf[:0], t.pending[:0] }
+func (t *text) mark() int { return len(t.buf) }
+
+// set makes *dst the text appended since a, once done is called.
+func (t *text) set(dst *string, a int) { t.pending = append(t.pending, span{dst, a, len(t.buf)}) }
+
+func (t *text) done() {
+	all := string(t.buf)
+	for _, p := range t.pending {
+		*p.dst = all[p.a:p.b]
 	}
-	return r
+	clear(t.pending) // drop the pointers into the record
 }
 
 func uptime(ticks uint32) *Uptime { return &Uptime{Ticks: ticks, Seconds: float64(ticks) / 100} }
 
-func renderVarbind(vb snmp.Varbind, names Names) Varbind {
-	out := Varbind{}
-	if d, err := snmp.AppendOID(nil, vb.OID); err == nil {
-		out.OID = string(d)
-	}
+func renderVarbind(out *Varbind, vb snmp.Varbind, names Names, t *text) {
 	value := vb.Value
 	if len(value) > MaxValueBytes && vb.Type == snmp.TagOctetString {
 		value, out.Truncated = value[:MaxValueBytes], true
 	}
+	a := t.mark()
+	d, err := snmp.AppendOID(t.buf, vb.OID)
+	if err == nil {
+		t.buf = d
+		t.set(&out.OID, a)
+	}
 	if names != nil {
-		out.Name, out.Type, out.Value = names.VarbindParts(vb.OID, vb.Type, value)
+		a = t.mark()
+		var at int
+		t.buf, at, out.Type = names.AppendVarbindParts(t.buf, vb.OID, vb.Type, value)
+		t.pending = append(t.pending, span{&out.Name, a, at})
+		t.set(&out.Value, at)
 	} else {
-		out.Name = out.OID
-		out.Type, out.Value = numericParts(vb.Type, value)
+		t.set(&out.Name, a) // the OID again
+		a = t.mark()
+		t.buf, out.Type = appendNumeric(t.buf, vb.Type, value)
+		t.set(&out.Value, a)
 	}
 	if vb.Type == snmp.TagOctetString && !printable(value) {
-		out.Hex = hex.EncodeToString(value)
+		a = t.mark()
+		t.buf = hex.AppendEncode(t.buf, value)
+		t.set(&out.Hex, a)
 	}
-	return out
 }
 
-// numericParts renders without MIBs: numbers, text or hex.
-func numericParts(typ byte, value []byte) (string, string) {
+// appendNumeric renders without MIBs: numbers, text or hex.
+func appendNumeric(dst []byte, typ byte, value []byte) ([]byte, string) {
 	vb := snmp.Varbind{Type: typ, Value: value}
 	switch typ {
 	case snmp.TagInteger:
 		if n, ok := vb.Int64(); ok {
-			return "INTEGER", strconv.FormatInt(n, 10)
+			return strconv.AppendInt(dst, n, 10), "INTEGER"
 		}
 	case snmp.TagOctetString:
 		if printable(value) {
-			return "OCTET STRING", strconv.Quote(string(value))
+			return strconv.AppendQuote(dst, string(value)), "OCTET STRING"
 		}
-		return "OCTET STRING", "0x" + hex.EncodeToString(value)
+		return hex.AppendEncode(append(dst, "0x"...), value), "OCTET STRING"
 	}
 	if n, ok := vb.Uint64(); ok {
-		return "value", strconv.FormatUint(n, 10)
+		return strconv.AppendUint(dst, n, 10), "value"
 	}
-	return "value", "0x" + hex.EncodeToString(value)
+	return hex.AppendEncode(append(dst, "0x"...), value), "value"
 }
 
-func renderChange(c StateChange) Change {
-	var b strings.Builder
-	b.WriteString(c.Family.Name)
-	b.WriteString(`{device=`)
-	b.WriteString(strconv.Quote(c.Device))
+func renderChange(out *Change, c StateChange, t *text) {
+	a := t.mark()
+	t.buf = append(t.buf, c.Family.Name...)
+	t.buf = append(t.buf, `{device=`...)
+	t.buf = strconv.AppendQuote(t.buf, c.Device)
 	for i, l := range c.Family.Labels {
 		if i < len(c.Values) {
-			b.WriteByte(',')
-			b.WriteString(l)
-			b.WriteByte('=')
-			b.WriteString(strconv.Quote(c.Values[i]))
+			t.buf = append(t.buf, ',')
+			t.buf = append(t.buf, l...)
+			t.buf = append(t.buf, '=')
+			t.buf = strconv.AppendQuote(t.buf, c.Values[i])
 		}
 	}
-	b.WriteByte('}')
-	out := Change{Series: b.String(), To: c.New}
+	t.buf = append(t.buf, '}')
+	t.set(&out.Series, a)
+	out.To = c.New
 	if c.Existed {
 		old := c.Old
 		out.From = &old
 	}
-	return out
 }

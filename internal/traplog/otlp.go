@@ -17,7 +17,6 @@ import (
 	"github.com/go-kit/log/level"
 	"golang.org/x/net/http/httpguts"
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
 )
@@ -144,7 +143,8 @@ type OTLP struct {
 	follow   follower
 	counts   counts
 	client   *http.Client
-	resource resourceLogs
+	encoder  requestEncoder
+	bodyCap  int // the size of the last request, to size the next
 	ua       string
 
 	// Owned by the Run goroutine.
@@ -186,7 +186,11 @@ func NewOTLP(history *traps.History, o OTLPOptions, logger log.Logger) (*OTLP, e
 	if x.client == nil {
 		x.client = &http.Client{Timeout: o.Timeout, Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	}
-	x.resource = newResourceLogs(o.InstanceID, o.HostName, o.Version)
+	enc, err := newRequestEncoder(newResourceLogs(o.InstanceID, o.HostName, o.Version))
+	if err != nil {
+		return nil, fmt.Errorf("encoding the OTLP resource: %w", err)
+	}
+	x.encoder = enc
 	x.follow = follower{history: history, after: history.LastSeq(), counts: &x.counts}
 	return x, nil
 }
@@ -233,12 +237,10 @@ func (x *OTLP) drain(ctx context.Context) {
 
 // send posts one batch, trying again while that may help, and counts it.
 func (x *OTLP) send(ctx context.Context, recs []traps.Record) {
-	body, err := proto.Marshal(x.resource.request(recs))
-	if err != nil { // cannot happen: the messages are well formed
-		x.counts.failed.Add(uint64(len(recs)))
-		x.problem("cannot encode an OTLP export request", "err", err)
-		return
-	}
+	// A new buffer for each request: the HTTP transport may still hold
+	// the last one when the answer is in.
+	body := x.encoder.appendRequest(make([]byte, 0, x.bodyCap+x.bodyCap/4), recs)
+	x.bodyCap = len(body)
 	for attempt := 1; ; attempt++ {
 		res := x.post(ctx, body)
 		if res.err == nil {

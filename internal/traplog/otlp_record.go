@@ -29,4 +29,3 @@ func newResourceLogs(instanceID, hostName, version string) resourceLogs {
 		scope:    &commonpb.InstrumentationScope{Name: scopeName, Version: version},
 	}
 }
-

@@ -11,6 +11,7 @@ package traplog
 import (
 	"context"
 	"errors"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,11 +59,18 @@ type follower struct {
 	history *traps.History
 	after   uint64 // the sequence of the last record read or dropped
 	counts  *counts
+	shared  *rendered // with both outputs on, the records the other rendered
 }
 
 // next returns up to max records after the last ones read, oldest first.
 func (f *follower) next(max int) []traps.Record {
-	recs, missed := f.history.Follow(f.after, max)
+	var recs []traps.Record
+	var missed uint64
+	if f.shared != nil {
+		recs, missed = f.shared.follow(f.history, f.after, max)
+	} else {
+		recs, missed = f.history.Follow(f.after, max)
+	}
 	f.counts.dropped.Add(missed)
 	if len(recs) > 0 {
 		f.after = recs[len(recs)-1].Seq
@@ -72,6 +80,44 @@ func (f *follower) next(max int) []traps.Record {
 		f.after += missed
 	}
 	return recs
+}
+
+// rendered is the batch of records an output rendered last, kept for the
+// other output: the two read the same records a moment apart, and
+// rendering is most of an output's work per record (BenchmarkFollow against
+// BenchmarkEncodeJSONLine and BenchmarkEncodeOTLP). Records are read-only
+// once rendered, so both outputs can hold the same ones. It holds one
+// batch, at most the larger batch size of records.
+type rendered struct {
+	mu    sync.Mutex
+	after uint64 // the batch holds every record the ring had after this
+	recs  []traps.Record
+}
+
+// follow answers as history.Follow(after, max) does, from the batch when
+// it holds the records asked for: all max of them, or all the ring has.
+func (r *rendered) follow(h *traps.History, after uint64, max int) ([]traps.Record, uint64) {
+	r.mu.Lock()
+	recs, from := r.recs, r.after
+	r.mu.Unlock()
+	if n := len(recs); n > 0 && after >= from && after < recs[n-1].Seq {
+		k := sort.Search(n, func(i int) bool { return recs[i].Seq > after })
+		end := min(k+max, n)
+		if end-k == max || recs[n-1].Seq == h.LastSeq() {
+			out := recs[k:end:end]
+			// As Follow counts them: the sequences skipped up to the last
+			// record returned, whether before the ring's oldest or
+			// dropped for the byte bound.
+			return out, out[len(out)-1].Seq - after - uint64(len(out))
+		}
+	}
+	recs, missed := h.Follow(after, max)
+	if len(recs) > 0 {
+		r.mu.Lock()
+		r.after, r.recs = after, recs
+		r.mu.Unlock()
+	}
+	return recs, missed
 }
 
 // pending returns how many records were kept since the last one read.
@@ -127,6 +173,10 @@ func New(history *traps.History, o Options) (*Outputs, error) {
 			return nil, err
 		}
 		out.otlp = x
+		if out.file != nil {
+			shared := &rendered{}
+			out.file.follow.shared, out.otlp.follow.shared = shared, shared
+		}
 		level.Info(o.Logger).Log("msg", "sending the trap log over OTLP", "endpoint", x.endpoint, "service_instance_id", o.OTLP.InstanceID)
 	}
 	return out, nil

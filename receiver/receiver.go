@@ -148,7 +148,9 @@ type Options struct {
 	// TCPMessageTimeout one that takes longer to send one message.
 	TCPIdleTimeout    time.Duration
 	TCPMessageTimeout time.Duration
-	Logger            log.Logger
+	// Backlog, when set, learns of every UDP read that came back full.
+	Backlog *Backlog
+	Logger  log.Logger
 }
 
 // MaxMessageSizeLimit is the largest MaxMessageSize Listen accepts: 1 MiB,

@@ -266,6 +266,9 @@ func (s *udpSocket) serve(ctx context.Context) error {
 			return fmt.Errorf("read %s: %w", l.name, err)
 		}
 		pkt.Received = time.Now()
+		if n == len(msgs) && n > 1 {
+			l.opts.Backlog.mark(pkt.Received)
+		}
 		for i := range msgs[:n] {
 			m := &msgs[i]
 			ua, ok := m.Addr.(*net.UDPAddr)

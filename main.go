@@ -185,8 +185,12 @@ func newExporter(ctx context.Context, f *flags, mibs *loader.Manager, logger log
 	hopts := f.history
 	hopts.Names = func() traps.Names { n, _ := proc.Settings().Names.(traps.Names); return n }
 	history := traps.New(hopts)
+	// The trap log outputs wait while a UDP read finds more datagrams
+	// waiting than it takes: receiving comes first.
+	backlog := &receiver.Backlog{}
 	logOpts := f.trapLog
 	logOpts.Logger = logger
+	logOpts.Busy = func() bool { return backlog.Within(time.Now(), backlogWindow) }
 	trapLog, err := traplog.New(history, logOpts)
 	if err != nil {
 		return nil, err
@@ -198,6 +202,7 @@ func newExporter(ctx context.Context, f *flags, mibs *loader.Manager, logger log
 	// Bind every socket before serving anything, so that a port in use or
 	// a missing privilege stops the start with one clear line.
 	opts := f.receiver
+	opts.Backlog = backlog
 	opts.Logger = logger
 	for _, addr := range f.listen {
 		l, err := receiver.Listen(addr, proc, opts)
@@ -388,6 +393,10 @@ func handleTelemetry(mux *http.ServeMux, path string, h http.Handler) (err error
 	mux.Handle(path, h)
 	return nil
 }
+
+// backlogWindow is how long after a full UDP read the receive path counts
+// as behind.
+const backlogWindow = 10 * time.Millisecond
 
 type promhttpLogger struct{ logger log.Logger }
 

@@ -17,8 +17,11 @@ const trapLogHelp = "Trap records the trap log outputs (output: file for --trap.
 // none configured).
 func NewTrapLogCollector(stats func() []traplog.Stats) prometheus.Collector {
 	records := prometheus.NewDesc("snmptrap_trap_log_records_total", trapLogHelp, []string{"output", "result"}, nil)
+	paused := prometheus.NewDesc("snmptrap_trap_log_paused_seconds_total",
+		"Time the trap log outputs waited before rendering records because the receive path was behind (a UDP read found more datagrams waiting than it takes). Records the trap history dropped meanwhile count as dropped.",
+		[]string{"output"}, nil)
 	return &stateCollector{
-		descs: []*prometheus.Desc{records},
+		descs: []*prometheus.Desc{records, paused},
 		collect: func(ch chan<- prometheus.Metric) {
 			if stats == nil {
 				return
@@ -27,6 +30,7 @@ func NewTrapLogCollector(stats func() []traplog.Stats) prometheus.Collector {
 				for i, v := range []uint64{s.Written, s.Dropped, s.Failed} {
 					ch <- prometheus.MustNewConstMetric(records, prometheus.CounterValue, float64(v), s.Output, trapLogResults[i])
 				}
+				ch <- prometheus.MustNewConstMetric(paused, prometheus.CounterValue, s.Paused.Seconds(), s.Output)
 			}
 		},
 	}

@@ -98,6 +98,7 @@ func (w *File) Reopen() {
 // Run writes new records every PollInterval until ctx ends, then writes
 // what is left and closes the file.
 func (w *File) Run(ctx context.Context) {
+	w.follow.done = ctx.Done()
 	t := time.NewTicker(PollInterval)
 	defer t.Stop()
 	for {
@@ -141,10 +142,12 @@ func (w *File) reopenNow() {
 	level.Info(w.logger).Log("msg", "trap log reopened", "file", w.path)
 }
 
-// flush writes every record kept since the last flush.
+// flush writes the records kept since the last flush, up to the newest
+// when it starts.
 func (w *File) flush() {
+	until := w.follow.history.LastSeq()
 	for {
-		recs := w.follow.next(fileBatch)
+		recs := w.follow.next(fileBatch, until)
 		if len(recs) == 0 {
 			return
 		}

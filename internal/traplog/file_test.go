@@ -300,7 +300,7 @@ func TestFileFallsBehindCountsDropped(t *testing.T) {
 	}
 	f := follower{history: h2, counts: &counts{}}
 	f.after = 1
-	f.next(10) // seq 2 is gone, 3 is held
+	f.next(10, 0) // seq 2 is gone, 3 is held
 	if f.after != 3 || f.counts.dropped.Load() != 1 {
 		t.Errorf("follower after %d, dropped %d", f.after, f.counts.dropped.Load())
 	}

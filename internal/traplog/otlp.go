@@ -201,6 +201,7 @@ func (x *OTLP) Stats() Stats { return x.counts.stats(OutputOTLP) }
 // Run sends batches until ctx ends, then sends what is left within
 // FinalTimeout (a request under way when ctx ends has that long too).
 func (x *OTLP) Run(ctx context.Context) {
+	x.follow.done = ctx.Done()
 	sendCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(x.opts.FinalTimeout, cancel) })
@@ -222,8 +223,9 @@ func (x *OTLP) Run(ctx context.Context) {
 
 // drain sends the records kept since the last batch, in batches.
 func (x *OTLP) drain(ctx context.Context) {
+	until := x.follow.history.LastSeq()
 	for {
-		recs := x.follow.next(x.opts.BatchSize)
+		recs := x.follow.next(x.opts.BatchSize, until)
 		if len(recs) == 0 {
 			return
 		}

@@ -41,15 +41,20 @@ type Stats struct {
 	// to them. Failed records could not be written: a write error, or a
 	// batch the receiver refused or that failed its last attempt.
 	Written, Dropped, Failed uint64
+	// Paused is how long the output waited for the receive path to catch
+	// up before rendering records.
+	Paused time.Duration
 }
 
 // counts are an output's Stats as it runs.
 type counts struct {
 	written, dropped, failed atomic.Uint64
+	paused                   atomic.Int64 // nanoseconds
 }
 
 func (c *counts) stats(output string) Stats {
-	return Stats{Output: output, Written: c.written.Load(), Dropped: c.dropped.Load(), Failed: c.failed.Load()}
+	return Stats{Output: output, Written: c.written.Load(), Dropped: c.dropped.Load(), Failed: c.failed.Load(),
+		Paused: time.Duration(c.paused.Load())}
 }
 
 // follower reads the history's records in order, once each, counting what
@@ -60,10 +65,72 @@ type follower struct {
 	after   uint64 // the sequence of the last record read or dropped
 	counts  *counts
 	shared  *rendered // with both outputs on, the records the other rendered
+	// busy, when set, reports that the receive path is behind; done is
+	// closed when the output is to stop (it then waits for nothing).
+	busy func() bool
+	done <-chan struct{}
 }
 
-// next returns up to max records after the last ones read, oldest first.
-func (f *follower) next(max int) []traps.Record {
+const (
+	// chunk is how many records an output renders between looks at the
+	// receive path: about half a millisecond of work.
+	chunk = 128
+	// While the receive path is behind, an output waits yieldStep at a
+	// time, up to maxYield before a chunk; then it renders the chunk
+	// anyway, so that a flood that does not end still leaves a sample in
+	// the log. What the ring drops meanwhile is counted as dropped.
+	yieldStep = 5 * time.Millisecond
+	maxYield  = time.Second
+)
+
+// next returns up to max records after the last ones read, oldest first,
+// and no more than were kept up to seq until (0: no bound), so that an
+// output that falls behind a flood still gets back to its loop.
+func (f *follower) next(max int, until uint64) []traps.Record {
+	var out []traps.Record
+	for len(out) < max && (until == 0 || f.after < until) {
+		f.yield()
+		want := min(chunk, max-len(out))
+		if until != 0 {
+			want = int(min(uint64(want), until-f.after))
+		}
+		recs := f.read(want)
+		if out == nil {
+			out = recs
+		} else {
+			out = append(out, recs...)
+		}
+		if len(recs) < want {
+			break
+		}
+	}
+	return out
+}
+
+// yield waits while the receive path is behind, up to maxYield, and counts
+// the time waited.
+func (f *follower) yield() {
+	if f.busy == nil {
+		return
+	}
+	start := time.Now()
+	for time.Since(start) < maxYield && f.busy() {
+		t := time.NewTimer(yieldStep)
+		select {
+		case <-f.done:
+			t.Stop()
+			f.counts.paused.Add(int64(time.Since(start)))
+			return
+		case <-t.C:
+		}
+	}
+	if d := time.Since(start); d >= yieldStep {
+		f.counts.paused.Add(int64(d))
+	}
+}
+
+// read returns up to max records after the last ones read.
+func (f *follower) read(max int) []traps.Record {
 	var recs []traps.Record
 	var missed uint64
 	if f.shared != nil {
@@ -82,28 +149,32 @@ func (f *follower) next(max int) []traps.Record {
 	return recs
 }
 
-// rendered is the batch of records an output rendered last, kept for the
-// other output: the two read the same records a moment apart, and
-// rendering is most of an output's work per record (BenchmarkFollow against
+// rendered keeps the records an output rendered last, for the other
+// output: the two read the same records a moment apart, and rendering is
+// most of an output's work per record (BenchmarkFollow against
 // BenchmarkEncodeJSONLine and BenchmarkEncodeOTLP). Records are read-only
-// once rendered, so both outputs can hold the same ones. It holds one
-// batch, at most the larger batch size of records.
+// once rendered, so both outputs can hold the same ones. It holds the last
+// sharedRecords records read in order.
 type rendered struct {
 	mu    sync.Mutex
-	after uint64 // the batch holds every record the ring had after this
+	after uint64 // recs are every record the ring held after this
 	recs  []traps.Record
 }
 
-// follow answers as history.Follow(after, max) does, from the batch when
-// it holds the records asked for: all max of them, or all the ring has.
-func (r *rendered) follow(h *traps.History, after uint64, max int) ([]traps.Record, uint64) {
+// sharedRecords bounds what rendered keeps: a few chunks, so that one
+// output a batch behind the other still finds its records.
+const sharedRecords = 8 * chunk
+
+// follow answers as history.Follow(after, limit) does, from the records
+// kept when they hold all limit asked for, or all the ring has.
+func (r *rendered) follow(h *traps.History, after uint64, limit int) ([]traps.Record, uint64) {
 	r.mu.Lock()
 	recs, from := r.recs, r.after
 	r.mu.Unlock()
 	if n := len(recs); n > 0 && after >= from && after < recs[n-1].Seq {
 		k := sort.Search(n, func(i int) bool { return recs[i].Seq > after })
-		end := min(k+max, n)
-		if end-k == max || recs[n-1].Seq == h.LastSeq() {
+		end := min(k+limit, n)
+		if end-k == limit || recs[n-1].Seq == h.LastSeq() {
 			out := recs[k:end:end]
 			// As Follow counts them: the sequences skipped up to the last
 			// record returned, whether before the ring's oldest or
@@ -111,13 +182,24 @@ func (r *rendered) follow(h *traps.History, after uint64, max int) ([]traps.Reco
 			return out, out[len(out)-1].Seq - after - uint64(len(out))
 		}
 	}
-	recs, missed := h.Follow(after, max)
-	if len(recs) > 0 {
-		r.mu.Lock()
-		r.after, r.recs = after, recs
-		r.mu.Unlock()
+	got, missed := h.Follow(after, limit)
+	if len(got) == 0 {
+		return got, missed
 	}
-	return recs, missed
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n := len(r.recs); n > 0 && r.recs[n-1].Seq == after {
+		// got goes on from the records kept: keep the newest of both, in
+		// a new slice (readers may hold the old one).
+		all := append(r.recs[min(n, max(0, n+len(got)-sharedRecords)):n:n], got...)
+		if drop := n + len(got) - len(all); drop > 0 {
+			r.after = r.recs[drop-1].Seq
+		}
+		r.recs = all
+	} else {
+		r.after, r.recs = after, got
+	}
+	return got, missed
 }
 
 // pending returns how many records were kept since the last one read.
@@ -134,7 +216,10 @@ type Options struct {
 	// no file output.
 	File string
 	// OTLP configures the OTLP output; nil for none.
-	OTLP   *OTLPOptions
+	OTLP *OTLPOptions
+	// Busy, when set, reports that the receive path is behind
+	// (receiver.Backlog); the outputs then wait before rendering.
+	Busy   func() bool
 	Logger log.Logger
 }
 
@@ -164,6 +249,7 @@ func New(history *traps.History, o Options) (*Outputs, error) {
 			return nil, err
 		}
 		out.file = f
+		out.file.follow.busy = o.Busy
 		level.Info(o.Logger).Log("msg", "writing the trap log", "file", o.File)
 	}
 	if o.OTLP != nil {
@@ -173,6 +259,7 @@ func New(history *traps.History, o Options) (*Outputs, error) {
 			return nil, err
 		}
 		out.otlp = x
+		out.otlp.follow.busy = o.Busy
 		if out.file != nil {
 			shared := &rendered{}
 			out.file.follow.shared, out.otlp.follow.shared = shared, shared

@@ -3,6 +3,7 @@ package collector
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,6 +84,25 @@ var fqName = regexp.MustCompile(`^Desc\{fqName: "([^"]+)"`)
 // under reservedPrefixes. A name that differs only by a _total suffix is
 // taken too: in OpenMetrics the counter foo_total is the family foo.
 func Reserved() func(string) bool {
+	names := map[string]bool{}
+	for _, n := range OwnFamilies() {
+		names[strings.TrimSuffix(n, "_total")] = true
+	}
+	return func(metric string) bool {
+		for _, p := range reservedPrefixes {
+			if strings.HasPrefix(metric, p) {
+				return true
+			}
+		}
+		return names[strings.TrimSuffix(metric, "_total")]
+	}
+}
+
+// OwnFamilies returns the names of the families the exporter itself
+// writes (not the Go and process collectors' nor the rules'): those its
+// collectors describe, made as NewRegistry makes them with placeholder
+// parts (the names do not depend on the data), and UndescribedFamilies.
+func OwnFamilies() []string {
 	store := metrics.NewStore(0, 0, nil)
 	placeholders := Parts{
 		Store:   store,
@@ -90,10 +110,7 @@ func Reserved() func(string) bool {
 		Derived: NewDerivedCollector(store),
 		Engine:  &engine.Engine{},
 	}
-	names := map[string]bool{}
-	for _, n := range UndescribedFamilies {
-		names[strings.TrimSuffix(n, "_total")] = true
-	}
+	names := append([]string(nil), UndescribedFamilies...)
 	ch := make(chan *prometheus.Desc, 64)
 	go func() {
 		for _, c := range placeholders.collectors() {
@@ -105,18 +122,11 @@ func Reserved() func(string) bool {
 		// prometheus.Desc has no accessor for its name; its String()
 		// starts with it (TestRulesCannotShadowOwnMetrics fails if that
 		// changes).
-		if m := fqName.FindStringSubmatch(d.String()); m != nil {
-			names[strings.TrimSuffix(m[1], "_total")] = true
+		if m := fqName.FindStringSubmatch(d.String()); m != nil && !slices.ContainsFunc(reservedPrefixes, func(p string) bool { return strings.HasPrefix(m[1], p) }) {
+			names = append(names, m[1])
 		}
 	}
-	return func(metric string) bool {
-		for _, p := range reservedPrefixes {
-			if strings.HasPrefix(metric, p) {
-				return true
-			}
-		}
-		return names[strings.TrimSuffix(metric, "_total")]
-	}
+	return names
 }
 
 // newEngineCollector returns the SNMP engine's metrics: its engineBoots by

@@ -2,6 +2,8 @@ package collector
 
 import (
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +102,39 @@ func TestRulesCannotShadowOwnMetrics(t *testing.T) {
 	if !reserved("snmptrap_packets") || !reserved("snmptrap_series_total") {
 		t.Error("names that collide once _total is added or taken away are free")
 	}
+}
+
+// Every family the exporter writes has a row in README.md's Metrics table,
+// and every row there names one it writes (or a rule-derived family the
+// built-in rules make).
+func TestMetricsTableInREADME(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(readme), "\n## Metrics\n")
+	if !ok {
+		t.Fatal("README.md has no ## Metrics section")
+	}
+	table, _, _ = strings.Cut(table, "\n## ")
+	rows := map[string]bool{}
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 {
+			continue
+		}
+		// The first cell names one family or a few: `a`, `b`.
+		for _, part := range strings.Split(cells[1], ",") {
+			if name, ok := strings.CutPrefix(strings.TrimSpace(part), "`"); ok {
+				rows[strings.TrimSuffix(name, "`")] = true
+			}
+		}
+	}
+	for _, name := range OwnFamilies() {
+		if !rows[name] {
+			t.Errorf("%s is not in README.md's Metrics table", name)
+		}
+		delete(rows, name)
+	}
+	t.Logf("rows for other families (rule-derived): %v", rows)
 }

@@ -5,15 +5,22 @@ import (
 	"time"
 )
 
-// Backlog tells whether the receive path is behind: a UDP read returned
-// as many datagrams as it could take (Options.BatchSize), so more were
-// waiting in the socket. The trap log outputs step aside while it is
-// (internal/traplog), so that under a flood their work does not take the
-// CPU receiving needs. With a BatchSize of 1 every read is full, so
-// nothing is reported.
+// Backlog tells whether the receive path is behind: consecutive UDP reads
+// came back full (Options.BatchSize datagrams each) until they had read
+// backlogDatagrams, so at least that many were waiting in the socket. The
+// trap log outputs step aside while it is (internal/traplog), so that
+// under a flood their work does not take the CPU receiving needs. A short
+// delay (a scrape, a GC pause) fills a read or two and is not a backlog.
+// With a BatchSize under minBacklogBatch, reads are full whenever traffic
+// flows, so nothing is reported.
 type Backlog struct {
 	last atomic.Int64 // Unix nanoseconds of the last full read
 }
+
+const (
+	backlogDatagrams = 256
+	minBacklogBatch  = 8
+)
 
 // mark records a full read at now. A nil Backlog does nothing.
 func (b *Backlog) mark(now time.Time) {

@@ -251,6 +251,7 @@ func (s *udpSocket) serve(ctx context.Context) error {
 	}
 	reply := make([]byte, 0, maxDatagram)
 	pkt := Packet{Listener: l.name, Transport: "udp"}
+	fullRun := 0 // datagrams read by consecutive full reads
 	for {
 		var n int
 		var err error
@@ -266,7 +267,9 @@ func (s *udpSocket) serve(ctx context.Context) error {
 			return fmt.Errorf("read %s: %w", l.name, err)
 		}
 		pkt.Received = time.Now()
-		if n == len(msgs) && n > 1 {
+		if n < len(msgs) || len(msgs) < minBacklogBatch {
+			fullRun = 0
+		} else if fullRun += n; fullRun >= backlogDatagrams {
 			l.opts.Backlog.mark(pkt.Received)
 		}
 		for i := range msgs[:n] {

@@ -99,7 +99,7 @@ func (w *File) Reopen() {
 // what is left and closes the file.
 func (w *File) Run(ctx context.Context) {
 	w.follow.done = ctx.Done()
-	t := time.NewTicker(PollInterval)
+	t := time.NewTimer(PollInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -112,6 +112,7 @@ func (w *File) Run(ctx context.Context) {
 			w.reopenNow()
 		case <-t.C:
 			w.flush()
+			t.Reset(w.follow.interval())
 		}
 	}
 }

@@ -206,7 +206,7 @@ func (x *OTLP) Run(ctx context.Context) {
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() { time.AfterFunc(x.opts.FinalTimeout, cancel) })
 	defer stop()
-	t := time.NewTicker(PollInterval)
+	t := time.NewTimer(PollInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -217,6 +217,7 @@ func (x *OTLP) Run(ctx context.Context) {
 			if n := x.follow.pending(); n >= uint64(x.opts.BatchSize) || (n > 0 && now.Sub(x.lastSend) >= x.opts.BatchDelay) {
 				x.drain(sendCtx)
 			}
+			t.Reset(x.follow.interval())
 		}
 	}
 }

@@ -117,3 +117,24 @@ func TestFlushEndsUnderFlood(t *testing.T) {
 		t.Errorf("one flush wrote %d records, want the 10 kept when it started", s.Written)
 	}
 }
+
+// An output that read or dropped a chunk or more since it last looked
+// looks again soon: the ring may hold only a fraction of a second.
+func TestPollFasterWhenBusy(t *testing.T) {
+	h := newHistory(chunk)
+	f := follower{history: h, counts: &counts{}}
+	if d := f.interval(); d != PollInterval {
+		t.Errorf("idle: %v", d)
+	}
+	for range 3 * chunk { // two chunks dropped, one held
+		addLinkDown(t, h, "sw1")
+	}
+	f.next(chunk/2, 0)
+	if d := f.interval(); d != BusyPollInterval {
+		t.Errorf("after %d dropped and %d read: %v, want %v", 2*chunk, chunk/2, d, BusyPollInterval)
+	}
+	f.next(10, 0)
+	if d := f.interval(); d != PollInterval {
+		t.Errorf("after 10 read: %v, want %v", d, PollInterval)
+	}
+}

@@ -10,10 +10,18 @@
 # looks up names for v1 traps even with -n.
 #
 # Needs root, taskset, and Debian's snmptrapd. Usage: sudo scripts/bench.sh
+# Receivers: udpsink, snmptrapd, exporter (defaults: trap history on, no
+# log output), exporter-bare (history and refused ring off), exporter-logs
+# (history on, --trap.dedup.window=0 so every trap is kept, and both log
+# outputs: a file in the temporary directory and OTLP to cmd/otlpsink on
+# 127.0.0.1, pinned to the sender's CPU), exporter-logs-dedup (the same with
+# the default dedup window).
 # Env: RATES (traps/s, 0 = flat out), SECONDS_PER_RATE, RECEIVERS,
 #      KIND (mix: v1/v2c; v3: SHA/AES-128 authPriv traps), SOCKETS (the
 #      exporter's --trap.udp.sockets; with more than 1 it is given both CPUs
-#      and the sender shares CPU 0 with it).
+#      and the sender shares CPU 0 with it), HOG (1: a busy loop shares the
+#      receiver's CPU, so that a sender that cannot outrun a whole core
+#      still outruns the receiver and flat-out goodput is the receiver's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${SNMPTRAP_BENCH_NETNS:-}" ]; then
@@ -25,6 +33,7 @@ RATES=${RATES:-"5000 10000 25000 50000 100000 200000 400000 0"}
 RECEIVERS=${RECEIVERS:-"udpsink snmptrapd exporter"}
 SECS=${SECONDS_PER_RATE:-3}
 KIND=${KIND:-mix}
+HOG=${HOG:-0}
 SOCKETS=${SOCKETS:-1}
 RECV_CPUS=1
 [ "$SOCKETS" -gt 1 ] && RECV_CPUS=0,1
@@ -35,6 +44,7 @@ trap 'pkill -P $$ 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/exporter" .
 go build -o "$tmp/trapgen" ./cmd/trapgen
 go build -o "$tmp/udpsink" ./cmd/udpsink
+go build -o "$tmp/otlpsink" ./cmd/otlpsink
 # trapgen's v3 user: SHA/AES-128, engine ID 0x80001f8804 "trapgen".
 V3_USER=trapgen V3_AUTH=bench-auth-pass V3_PRIV=bench-priv-pass
 export SNMP_PERSISTENT_DIR="$tmp/snmp"
@@ -80,25 +90,47 @@ for receiver in $RECEIVERS; do
         rm -f "$tmp/traps.log"
         taskset -c 1 snmptrapd -f -n -On -C -c "$tmp/snmptrapd.conf" -Lf "$tmp/traps.log" \
           -F "trap %b %N\n" udp:127.0.0.1:$PORT >/dev/null 2>&1 & pid=$! ;;
-      exporter)
+      exporter*)
+        extra=()
+        case $receiver in
+          exporter-bare) extra=(--trap.history.size=0 --trap.history.rejected-size=0) ;;
+          exporter-logs*)
+            [ "$receiver" = exporter-logs ] && extra=(--trap.dedup.window=0)
+            rm -f "$tmp/trap.log"
+            taskset -c 0 "$tmp/otlpsink" --listen 127.0.0.1:14318 >"$tmp/otlp.out" 2>&1 & sinkpid=$!
+            extra+=(--trap.log.file="$tmp/trap.log" --trap.otlp.endpoint=http://127.0.0.1:14318) ;;
+        esac
+        rm -rf "$tmp/data"
         taskset -c $RECV_CPUS "$tmp/exporter" --trap.listen-address=udp://127.0.0.1:$PORT --trap.udp.sockets=$SOCKETS \
-          --config.file="$tmp/exporter.yml" \
+          --config.file="$tmp/exporter.yml" "${extra[@]}" \
           --web.listen-address=127.0.0.1:19412 --storage.path="$tmp/data" >/dev/null 2>&1 & pid=$! ;;
     esac
     wait_port
+    hogpid=
+    if [ "$HOG" = 1 ]; then
+      taskset -c 1 bash -c 'while :; do :; done' & hogpid=$!
+    fi
     cpu0=$(cpu_seconds $pid)
     sent_line=$(taskset -c 0 "$tmp/trapgen" --target 127.0.0.1:$PORT --kind "$KIND" --sources 16 \
       --user $V3_USER --auth-pass $V3_AUTH --priv-pass $V3_PRIV \
       --rate "$rate" --count "$count" --duration $((SECS * 3))s)
+    [ -n "$hogpid" ] && { kill $hogpid; wait $hogpid 2>/dev/null || true; }
     sleep 1 # let the receiver drain its buffer
     cpu1=$(cpu_seconds $pid); rss=$(rss_kib $pid); drops=$(socket_drops $PORT)
     case $receiver in
       udpsink) kill -TERM $pid; wait $pid || true; received=$(sed -n 's/^received=//p' "$tmp/out") ;;
       snmptrapd) # its log is flushed when it stops
         kill -TERM $pid; wait $pid || true; received=$(grep -c '^trap ' "$tmp/traps.log" || true) ;;
-      exporter)
-        received=$(curl -s 127.0.0.1:19412/metrics | awk '/^snmptrap_packets_total\{.*result="accepted"/ {s+=$2} END {print s+0}')
-        kill -TERM $pid; wait $pid || true ;;
+      exporter*)
+        curl -s 127.0.0.1:19412/metrics >"$tmp/metrics"
+        received=$(awk '/^snmptrap_packets_total\{.*result="accepted"/ {s+=$2} END {print s+0}' "$tmp/metrics")
+        kill -TERM $pid; wait $pid || true
+        if [ "$receiver" != "${receiver#exporter-logs}" ]; then
+          kill -TERM $sinkpid; wait $sinkpid || true
+          # what the outputs wrote, missed and failed, and what arrived
+          echo "$receiver $rate: $(grep -E '^snmptrap_trap_log_(records_total|paused_seconds_total)' "$tmp/metrics" | sed 's/snmptrap_trap_log_//' | tr '\n' ' ')" \
+            "file_lines=$(wc -l <"$tmp/trap.log") otlp_sink: $(cat "$tmp/otlp.out")" >>"$tmp/outputs"
+        fi ;;
     esac
     sent=$(sed -n 's/.*sent=\([0-9]*\).*/\1/p' <<<"$sent_line")
     srate=$(sed -n 's/.*rate_per_s=\([0-9.]*\).*/\1/p' <<<"$sent_line")
@@ -109,3 +141,6 @@ for receiver in $RECEIVERS; do
         r, (asked == 0 ? "flat out" : asked), s, sr, got, loss, d, cpu, (got > 0 ? 1e6 * cpu / got : 0), rss / 1024 }'
   done
 done
+if [ -s "$tmp/outputs" ]; then
+  echo; echo "Log outputs:"; cat "$tmp/outputs"
+fi

@@ -107,9 +107,11 @@ type History struct {
 	mu    sync.Mutex
 	slots []slot // the admitted ring
 	next  uint64 // sequence of the next record; slot = (seq-1) % len
-	bytes int    // message bytes held
-	dedup map[uint64]dedupEntry
-	seed  maphash.Seed
+	bytes int    // capacity of the slots' buffers
+	// forgotten: the records before it were dropped for MaxBytes.
+	forgotten uint64
+	dedup     map[uint64]dedupEntry
+	seed      maphash.Seed
 
 	refused     []refusedSlot
 	nextRefused uint64
@@ -216,33 +218,60 @@ func (h *History) Admitted(a *Admitted) {
 	s := h.take(len(a.Message) + len(a.Plain))
 	s.at, s.listener, s.source, s.device, s.relay = at, a.Listener, a.Source, a.Device, a.Relay
 	s.version, s.trap, s.inform = a.Version, a.Trap, a.Inform
-	s.buf = append(append(s.buf[:0], a.Message...), a.Plain...)
+	h.fill(s, a.Message, a.Plain)
 	s.msgLen = len(a.Message)
 	s.trapOID = append(s.trapOID[:0], a.TrapOID...)
 	s.changes = append(s.changes[:0], a.Changes...)
-	h.bytes += len(s.buf)
 }
 
 // take returns the slot of the next record, emptied, making room for size
 // bytes by dropping the oldest records beyond MaxBytes. Called with h.mu.
+// h.bytes counts the capacity of the slots' buffers, the memory they hold,
+// not only what the records use: a slot that once held a large trap would
+// otherwise keep that much for good. A buffer far larger than the new
+// record needs is let go, and so are the buffers of records dropped for
+// the bound (TestHistoryMemoryBound).
 func (h *History) take(size int) *slot {
 	seq := h.next
 	h.next++
 	s := &h.slots[(seq-1)%uint64(len(h.slots))]
-	h.bytes -= len(s.buf)
-	*s = slot{seq: seq, buf: s.buf[:0], trapOID: s.trapOID[:0], changes: s.changes[:0]}
+	h.bytes -= cap(s.buf)
+	buf := s.buf[:0]
+	if cap(buf) > 2*size+minSlotBuffer {
+		buf = nil
+	}
+	*s = slot{seq: seq, buf: buf, trapOID: s.trapOID[:0], changes: s.changes[:0]}
+	h.bytes += cap(buf)
 	if h.opts.MaxBytes > 0 {
-		// Forget the oldest records until the new one fits.
-		for old := h.oldest(); h.bytes+size > h.opts.MaxBytes && old < seq; old++ {
+		// Forget the oldest records until the new one fits, from the
+		// first not forgotten yet: scanning from the ring's oldest each
+		// time would cost a pass over the forgotten ones per trap.
+		for old := max(h.oldest(), h.forgotten); h.bytes+max(size-cap(buf), 0) > h.opts.MaxBytes && old < seq; old++ {
 			o := &h.slots[(old-1)%uint64(len(h.slots))]
 			if o.seq == old {
-				h.bytes -= len(o.buf)
+				h.bytes -= cap(o.buf)
 				o.seq = 0
-				o.buf = o.buf[:0]
+				o.buf = nil
 			}
+			h.forgotten = old + 1
 		}
 	}
 	return s
+}
+
+// minSlotBuffer is the capacity a slot keeps whatever the record: no
+// SNMP message is smaller.
+const minSlotBuffer = 256
+
+// fill copies the record's bytes into s, keeping h.bytes the capacity of
+// the slots' buffers. Called with h.mu.
+func (h *History) fill(s *slot, parts ...[]byte) {
+	h.bytes -= cap(s.buf)
+	s.buf = s.buf[:0]
+	for _, p := range parts {
+		s.buf = append(s.buf, p...)
+	}
+	h.bytes += cap(s.buf)
 }
 
 // oldest returns the sequence of the oldest record the ring may hold.
@@ -304,10 +333,9 @@ func (h *History) closeWindow(key uint64, e dedupEntry) {
 		// The ring still holds the first record: the summary repeats it.
 		s.listener, s.source, s.device, s.relay = first.listener, first.source, first.device, first.relay
 		s.version, s.trap, s.inform = first.version, first.trap, first.inform
-		s.buf = append(s.buf[:0], first.buf...)
+		h.fill(s, first.buf)
 		s.msgLen = first.msgLen
 		s.trapOID = append(s.trapOID[:0], first.trapOID...)
-		h.bytes += len(s.buf)
 	}
 }
 

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/race"
@@ -218,12 +217,6 @@ func TestRecordFilters(t *testing.T) {
 	}
 }
 
-func TestDedupEntryInline(t *testing.T) {
-	if n := unsafe.Sizeof(dedupEntry{}); n > 128 {
-		t.Errorf("dedupEntry is %d bytes: a map allocates it on every insert", n)
-	}
-}
-
 // Size and RefusedSize are the rings' capacities, whatever they hold.
 func TestSizes(t *testing.T) {
 	h := New(Options{Size: 7, RefusedSize: 3})
@@ -232,5 +225,35 @@ func TestSizes(t *testing.T) {
 	}
 	if h := New(Options{}); h.Size() != 0 || h.RefusedSize() != 0 || h.Enabled() {
 		t.Errorf("an empty history: sizes %d and %d, enabled %v", h.Size(), h.RefusedSize(), h.Enabled())
+	}
+}
+
+// The dedup bookkeeping stays bounded even when nothing calls Tick: windows
+// that a later repeat closed do not pile up, and the slab of open windows
+// never holds more than maxDedupKeys.
+func TestDedupWindowsBounded(t *testing.T) {
+	h := New(Options{Size: 100, DedupWindow: time.Second})
+	a := admitted(t, time.Unix(0, 0), 1, "x")
+	devices := make([]string, 3*maxDedupKeys)
+	for i := range devices {
+		devices[i] = fmt.Sprint("d", i)
+	}
+	at := time.Unix(1000, 0)
+	for round := range 4 {
+		for i, d := range devices {
+			a.Device = d
+			a.At = at.Add(time.Duration(round)*2*time.Second + time.Duration(i)*time.Microsecond)
+			h.Admitted(a) // opens a window, or closes an ended one and opens another
+			h.Admitted(a) // a repeat within the window
+		}
+		if open := len(h.windows) - h.windowsHead; open > 2*maxDedupKeys || len(h.entries) > maxDedupKeys || len(h.dedup) > maxDedupKeys {
+			t.Fatalf("round %d: %d windows listed, %d entries, %d keys", round, open, len(h.entries), len(h.dedup))
+		}
+	}
+	// Tick closes what ended, oldest first, into summaries.
+	before := h.LastSeq()
+	h.Tick(at.Add(time.Hour))
+	if len(h.dedup) != 0 || h.LastSeq()-before != maxDedupKeys {
+		t.Errorf("after Tick: %d open, %d summaries; want 0 open, %d summaries", len(h.dedup), h.LastSeq()-before, maxDedupKeys)
 	}
 }

@@ -72,3 +72,30 @@ func BenchmarkAdmittedAtByteBound(b *testing.B) {
 		h.Admitted(big)
 	}
 }
+
+// BenchmarkFullRingHeap reports the heap a full ring at the default bounds
+// holds: 10,000 linkDown records (six varbinds, one state change), and
+// 60 KiB traps up to the 32 MiB byte bound.
+func BenchmarkFullRingHeap(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		trap *Admitted
+	}{
+		{"linkDown", admitted(b, time.Unix(1, 0), 1, "GigabitEthernet0/2")},
+		{"60KiB", bigTrap(b, 60<<10)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var held uint64
+			for b.Loop() {
+				before := heapInUse()
+				h := New(Options{Size: DefaultSize, MaxBytes: DefaultMaxBytes})
+				for range DefaultSize {
+					h.Admitted(c.trap)
+				}
+				held = heapInUse() - before
+				runtime.KeepAlive(h)
+			}
+			b.ReportMetric(float64(held)/(1<<20), "MiB")
+		})
+	}
+}

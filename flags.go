@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/alecthomas/kingpin/v2"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/exporter-toolkit/web"
 	"github.com/prometheus/exporter-toolkit/web/kingpinflag"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/atomicfile"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traplog"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
@@ -64,10 +66,11 @@ type flags struct {
 
 	// trapLog is --trap.log.file and, once validated, the OTLP output of
 	// the --trap.otlp flags.
-	trapLog        traplog.Options
-	otlpEndpoint   string
-	otlpHeaders    []string
-	otlpInstanceID string
+	trapLog         traplog.Options
+	otlpEndpoint    string
+	otlpHeaders     []string
+	otlpHeaderFiles []string
+	otlpInstanceID  string
 
 	configFile       string
 	configCheck      bool
@@ -101,12 +104,13 @@ func addFlags(app *kingpin.Application) *flags {
 	app.Flag("trap.tcp.idle-timeout", "Close a TCP connection that sends nothing for this long.").Default(model.Duration(d.TCPIdleTimeout).String()).DurationVar(&f.receiver.TCPIdleTimeout)
 	app.Flag("trap.tcp.message-timeout", "Close a TCP connection that takes longer than this to send one message once it has begun.").Default(model.Duration(d.TCPMessageTimeout).String()).DurationVar(&f.receiver.TCPMessageTimeout)
 	app.Flag("trap.history.size", "Admitted traps kept in memory for /traps, the API and the trap log outputs (the newest; 0 keeps none).").Default(strconv.Itoa(traps.DefaultSize)).IntVar(&f.history.Size)
-	app.Flag("trap.history.max-bytes", "Most bytes the kept traps' messages may hold; the oldest go first.").Default(units.Base2Bytes(traps.DefaultMaxBytes).String()).BytesVar(&f.historyBytes)
+	app.Flag("trap.history.max-bytes", "Most memory the kept traps' messages may hold (their buffers' size, however little of it a trap uses); the oldest go first.").Default(units.Base2Bytes(traps.DefaultMaxBytes).String()).BytesVar(&f.historyBytes)
 	app.Flag("trap.history.rejected-size", "Refused messages kept in memory (time, listener, source, result, size; the first bytes of what is not SNMP).").Default(strconv.Itoa(traps.DefaultRefusedSize)).IntVar(&f.history.RefusedSize)
 	app.Flag("trap.dedup.window", "Identical traps (same device, trap and varbinds but sysUpTime.0) within this window make one kept record and a summary with their count; 0 keeps every one. Counters and rules see every trap.").Default(model.Duration(traps.DefaultDedupWindow).String()).DurationVar(&f.history.DedupWindow)
 	app.Flag("trap.log.file", "Write the admitted traps the trap history keeps (storms collapsed by --trap.dedup.window) to this file within a second, one JSON trap record a line; - for standard output. Reopened on SIGHUP and POST /-/reload, for logrotate. Needs --trap.history.size above 0.").PlaceHolder("PATH").StringVar(&f.trapLog.File)
 	app.Flag("trap.otlp.endpoint", "Send the admitted traps the trap history keeps, each as an OpenTelemetry log record, over OTLP/HTTP (protobuf) to this URL, e.g. http://collector:4318 (the path /v1/logs is added to a URL without one) or Loki's http://loki:3100/otlp/v1/logs; https uses TLS. Needs --trap.history.size above 0.").PlaceHolder("URL").StringVar(&f.otlpEndpoint)
 	app.Flag("trap.otlp.header", "Header sent with every OTLP request, as Name=Value (repeatable), e.g. Authorization=Bearer TOKEN or X-Scope-OrgID=TENANT. Values are never logged.").PlaceHolder("NAME=VALUE").StringsVar(&f.otlpHeaders)
+	app.Flag("trap.otlp.header-file", "Header sent with every OTLP request, as Name=PATH: the value is the content of the file at PATH (a regular file, one trailing newline dropped), so that a token is not on the command line. Repeatable. Read at start.").PlaceHolder("NAME=PATH").StringsVar(&f.otlpHeaderFiles)
 	app.Flag("trap.otlp.instance-id", "The OTLP resource's service.instance.id. Default: the host name and the port of the first --web.listen-address, e.g. nms1:9412.").PlaceHolder("ID").StringVar(&f.otlpInstanceID)
 	app.Flag("config.file", "YAML configuration: communities, source allow-list, SNMPv3 users. Without it, v1/v2c traps are accepted from anyone and no SNMPv3 users exist.").Default("").StringVar(&f.configFile)
 	app.Flag("config.check", "Check --config.file and exit: 0 when it is valid, 1 with the error otherwise.").BoolVar(&f.configCheck)
@@ -151,9 +155,18 @@ func (f *flags) validate() error {
 		}
 		otlp.Endpoint = endpoint
 	}
-	check(f.otlpEndpoint != "" || (len(f.otlpHeaders) == 0 && f.otlpInstanceID == ""), "--trap.otlp.header and --trap.otlp.instance-id need --trap.otlp.endpoint")
+	check(f.otlpEndpoint != "" || (len(f.otlpHeaders) == 0 && len(f.otlpHeaderFiles) == 0 && f.otlpInstanceID == ""),
+		"--trap.otlp.header, --trap.otlp.header-file and --trap.otlp.instance-id need --trap.otlp.endpoint")
 	for _, h := range f.otlpHeaders {
 		name, value, err := traplog.ParseHeader(h)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		otlp.Header.Add(name, value)
+	}
+	for _, h := range f.otlpHeaderFiles {
+		name, value, err := readHeaderFile(h)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -178,6 +191,28 @@ func (f *flags) validate() error {
 		f.trapLog.OTLP = otlp
 	}
 	return nil
+}
+
+// maxHeaderFile bounds a --trap.otlp.header-file: a token, not a file.
+const maxHeaderFile = 64 << 10
+
+// readHeaderFile reads a --trap.otlp.header-file Name=PATH. Its errors
+// name the header and the path, never the content.
+func readHeaderFile(s string) (name, value string, err error) {
+	name, path, ok := strings.Cut(s, "=")
+	if !ok || path == "" {
+		return "", "", fmt.Errorf("--trap.otlp.header-file must be Name=PATH, got %q", s)
+	}
+	b, err := atomicfile.ReadRegularFollow(path, maxHeaderFile)
+	if err != nil {
+		return "", "", fmt.Errorf("--trap.otlp.header-file %s: %w", strings.TrimSpace(name), err)
+	}
+	v := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+	name, value, err = traplog.ParseHeader(name + "=" + v)
+	if err != nil {
+		return "", "", fmt.Errorf("%w (from --trap.otlp.header-file %s)", err, path)
+	}
+	return name, value, nil
 }
 
 // limits are the store's limits beyond its cap.

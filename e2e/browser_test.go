@@ -38,22 +38,6 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// apiRecord is what the browser test reads of /api/v1/traps.
-type apiRecord struct {
-	Seq      uint64 `json:"seq"`
-	Device   string `json:"device"`
-	Trap     string `json:"trap"`
-	Varbinds []struct {
-		Name  string `json:"name"`
-		Value string `json:"value"`
-	} `json:"varbinds"`
-	Changes []struct {
-		Series string   `json:"series"`
-		From   *float64 `json:"from"`
-		To     float64  `json:"to"`
-	} `json:"changes"`
-}
-
 // records polls the JSON API at path until it returns n records, and
 // returns them.
 func (e *exporter) records(t *testing.T, path string, n int) []json.RawMessage {
@@ -112,7 +96,7 @@ func TestTrapsPageInBrowser(t *testing.T) {
 	})
 
 	// The JSON API of the real binary: the linkDown, its payload and change.
-	var down apiRecord
+	var down trapRecord
 	if err := json.Unmarshal(e.records(t, "/api/v1/traps?trap=IF-MIB::linkDown", 1)[0], &down); err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +349,7 @@ func TestTrapsPageInBrowser(t *testing.T) {
 	}
 }
 
-func hasVarbind(r apiRecord, name, value string) bool {
+func hasVarbind(r trapRecord, name, value string) bool {
 	for _, vb := range r.Varbinds {
 		if vb.Name == name && vb.Value == value {
 			return true

@@ -20,8 +20,9 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 )
 
-// logLine is the part of a trap log line (a trap record) the tests read.
-type logLine struct {
+// trapRecord is the part of a trap record the tests read, from a trap log
+// line or from /api/v1/traps.
+type trapRecord struct {
 	Seq      uint64 `json:"seq"`
 	Device   string `json:"device"`
 	Trap     string `json:"trap"`
@@ -38,7 +39,7 @@ type logLine struct {
 
 // readLog returns the lines of a trap log, each parsed; a line that does
 // not parse fails the test.
-func readLog(t *testing.T, path string) []logLine {
+func readLog(t *testing.T, path string) []trapRecord {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
@@ -47,11 +48,11 @@ func readLog(t *testing.T, path string) []logLine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []logLine
+	var out []trapRecord
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		var l logLine
+		var l trapRecord
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			t.Fatalf("%s: line %q: %v", path, sc.Text(), err)
 		}
@@ -62,7 +63,7 @@ func readLog(t *testing.T, path string) []logLine {
 
 // waitLines waits until the trap log at path has n lines and returns
 // them, and how long that took.
-func waitLines(t *testing.T, path string, n int) ([]logLine, time.Duration) {
+func waitLines(t *testing.T, path string, n int) ([]trapRecord, time.Duration) {
 	t.Helper()
 	begin := time.Now()
 	for {

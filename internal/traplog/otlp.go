@@ -381,44 +381,43 @@ func printable(s string) string {
 // protoField returns the bytes of the first length-delimited field num of
 // a protobuf message.
 func protoField(b []byte, num protowire.Number) ([]byte, bool) {
+	b, ok := protoFind(b, num, protowire.BytesType)
+	if !ok {
+		return nil, false
+	}
+	v, l := protowire.ConsumeBytes(b)
+	return v, l >= 0
+}
+
+// protoVarint returns the first varint field num of a protobuf message.
+func protoVarint(b []byte, num protowire.Number) (uint64, bool) {
+	b, ok := protoFind(b, num, protowire.VarintType)
+	if !ok {
+		return 0, false
+	}
+	v, l := protowire.ConsumeVarint(b)
+	return v, l >= 0
+}
+
+// protoFind returns the message from the value of the first field num of
+// type typ on.
+func protoFind(b []byte, num protowire.Number, typ protowire.Type) ([]byte, bool) {
 	for len(b) > 0 {
-		n, typ, l := protowire.ConsumeTag(b)
+		n, t, l := protowire.ConsumeTag(b)
 		if l < 0 {
 			return nil, false
 		}
 		b = b[l:]
-		if n == num && typ == protowire.BytesType {
-			v, l := protowire.ConsumeBytes(b)
-			return v, l >= 0
+		if n == num && t == typ {
+			return b, true
 		}
-		l = protowire.ConsumeFieldValue(n, typ, b)
+		l = protowire.ConsumeFieldValue(n, t, b)
 		if l < 0 {
 			return nil, false
 		}
 		b = b[l:]
 	}
 	return nil, false
-}
-
-// protoVarint returns the first varint field num of a protobuf message.
-func protoVarint(b []byte, num protowire.Number) (uint64, bool) {
-	for len(b) > 0 {
-		n, typ, l := protowire.ConsumeTag(b)
-		if l < 0 {
-			return 0, false
-		}
-		b = b[l:]
-		if n == num && typ == protowire.VarintType {
-			v, l := protowire.ConsumeVarint(b)
-			return v, l >= 0
-		}
-		l = protowire.ConsumeFieldValue(n, typ, b)
-		if l < 0 {
-			return 0, false
-		}
-		b = b[l:]
-	}
-	return 0, false
 }
 
 func protoString(b []byte, num protowire.Number) string {

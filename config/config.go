@@ -56,6 +56,8 @@ type Config struct {
 	Rules []Rule `yaml:"rules,omitempty"`
 	// BuiltinRules turns the built-in rules off one by one.
 	BuiltinRules BuiltinRules `yaml:"builtin_rules,omitempty"`
+	// Forward lists where admitted traps are passed on.
+	Forward []Forward `yaml:"forward,omitempty"`
 }
 
 // Auth says who may send traps.
@@ -306,6 +308,9 @@ func (c *Config) validate() error {
 		}
 	}
 	if err := c.validateDevices(); err != nil {
+		return err
+	}
+	if err := c.validateForward(); err != nil {
 		return err
 	}
 	return c.validateRules()

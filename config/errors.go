@@ -41,7 +41,9 @@ type aliasedText struct {
 }
 
 // topAuth returns the nodes the document decodes into Config.Auth: the
-// values of its top-level auth keys, merges (<<) at the top included.
+// values of its top-level auth keys, merges (<<) at the top included; and
+// those it decodes into Config.Forward, whose entries hold communities
+// too: the values of both sections are kept out of messages alike.
 func topAuth(root *yaml.Node) []*yaml.Node {
 	top := root
 	if top.Kind == yaml.DocumentNode && len(top.Content) == 1 {
@@ -71,7 +73,7 @@ func topAuth(root *yaml.Node) []*yaml.Node {
 		for i := 0; i+1 < len(m.Content); i += 2 {
 			k, v := m.Content[i], m.Content[i+1]
 			switch {
-			case k.Kind == yaml.ScalarNode && k.Value == "auth":
+			case k.Kind == yaml.ScalarNode && (k.Value == "auth" || k.Value == "forward"):
 				out = append(out, v)
 			case k.Kind == yaml.ScalarNode && k.Value == "<<" && k.Tag == "!!merge":
 				walk(v, depth+1)
@@ -160,7 +162,7 @@ var lineOf = regexp.MustCompile(`^line (\d+):`)
 // yamlValue matches the value the YAML library quotes in a type error
 // ("cannot unmarshal !!str `hush-hush` into ..."), outside auth: it is
 // hidden as it always was.
-var yamlValue = regexp.MustCompile("(?s)`.*` into")
+var yamlValue = regexp.MustCompile("(?s)`.*` (into|as)")
 
 // clean turns an error of the decoder or of the checks into the message
 // Parse returns: without the library's "yaml: unmarshal errors:" preamble,
@@ -189,7 +191,7 @@ func (g *guard) message(m string) string {
 	}
 	if l := lineOf.FindStringSubmatch(m); l != nil {
 		if line, _ := strconv.Atoi(l[1]); g.authLines[line] {
-			return fmt.Sprintf("line %d: error about a value under auth (not shown: the message would quote it)", line)
+			return fmt.Sprintf("line %d: error about a value under auth or forward (not shown: the message would quote it)", line)
 		}
 	}
 	for _, a := range g.aliased {
@@ -197,7 +199,7 @@ func (g *guard) message(m string) string {
 			return fmt.Sprintf("line %d: error about a value this alias takes from auth (not shown: the message would quote it)", a.line)
 		}
 	}
-	return yamlValue.ReplaceAllString(m, "(value hidden) into")
+	return yamlValue.ReplaceAllString(m, "(value hidden) $1")
 }
 
 // shows reports whether m holds s, as it is or as %q writes it, or a piece

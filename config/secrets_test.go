@@ -245,6 +245,23 @@ func outsideAuth(doc string) []string {
 				if k.Kind == yaml.ScalarNode && k.Value == "auth" {
 					continue
 				}
+				if k.Kind == yaml.ScalarNode && k.Value == "forward" && v.Kind == yaml.SequenceNode {
+					// Under forward only the communities are secret:
+					// messages may quote an address or a filter.
+					for _, e := range v.Content {
+						if e.Kind != yaml.MappingNode {
+							walk(e, depth+2)
+							continue
+						}
+						for j := 0; j+1 < len(e.Content); j += 2 {
+							if e.Content[j].Value != "community" {
+								walk(e.Content[j], depth+3)
+								walk(e.Content[j+1], depth+3)
+							}
+						}
+					}
+					continue
+				}
 				if k.Value == "<<" && depth == 1 {
 					walk(k, depth+1)
 					// A merge at the top may bring an auth of its own.
@@ -266,7 +283,7 @@ func outsideAuth(doc string) []string {
 	return out
 }
 
-// fuzzTemplates place the fuzzed text under auth; "@" in the text becomes
+// fuzzTemplates place the fuzzed text under auth (or forward); "@" in the text becomes
 // the sentinel.
 var fuzzTemplates = []string{
 	"auth:\n  communities: %s\n",
@@ -282,6 +299,12 @@ var fuzzTemplates = []string{
 	"auth:\n  communities: [&a %s]\ndevices:\n  - {address: 192.0.2.1, name: *a}\n  - {address: 192.0.2.2, name: *a, labels: {x: *a}}\n",
 	"auth:\n  communities: [&a %s]\nengine_id: *a\nrelays: [*a]\nrules:\n  - {name: r, traps: [*a], metric: *a, action: count, value: *a}\n",
 	"auth:\n  users:\n    - &u %s\ndevices:\n  - *u\nrules:\n  - *u\n",
+	// forward: entries hold communities too.
+	"forward:\n  - address: udp://192.0.2.9:162\n    mode: v2c\n    community: %s\n",
+	"forward:\n  - address: udp://192.0.2.9:162\n    %s\n",
+	"forward:\n  - %s\n",
+	"forward: %s\n",
+	"forward:\n  - {address: udp://192.0.2.9:162, mode: inform, community: &c %s}\ndevices:\n  - {address: 192.0.2.1, name: *c}\n",
 }
 
 // FuzzParseNoSecretInError: whatever is written under auth, no error of
@@ -317,6 +340,6 @@ func FuzzParseNoSecretInError(f *testing.F) {
 				return // written outside auth too: may be quoted
 			}
 		}
-		t.Errorf("error shows %q of a value under auth: %v\n%s", w, err, doc)
+		t.Errorf("error shows %q of a value under auth or a forward community: %v\n%s", w, err, doc)
 	})
 }

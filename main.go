@@ -31,6 +31,7 @@ import (
 	"github.com/snmptrap-exporter/snmptrap_exporter/collector"
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/forward"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/logging"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
@@ -141,6 +142,7 @@ type exporter struct {
 	store     *metrics.Store
 	history   *traps.History
 	trapLog   *traplog.Outputs // nil: none
+	forward   *forward.Manager
 	listeners []receiver.Listener
 	snap      *persist.Snapshotter
 	config    *reload.Manager
@@ -195,10 +197,14 @@ func newExporter(ctx context.Context, f *flags, mibs *loader.Manager, logger log
 	if err != nil {
 		return nil, err
 	}
+	// The forward: destinations start now; until the listeners do, their
+	// queues stay empty.
+	fwd := forward.NewManager(forward.Options{Logger: logger})
 	proc = pipeline.New(store, packets, pipeline.Options{Logger: logger, Debug: f.logLevel == "debug", Engine: eng,
-		Security: cfg.Security, Inventory: cfg.Inventory, Rules: cfg.Rules, Names: names, History: history})
+		Security: cfg.Security, Inventory: cfg.Inventory, Rules: cfg.Rules, Names: names, History: history,
+		Forward: fwd.Apply(cfg.Forward)})
 
-	e := &exporter{logger: logger, store: store, history: history, trapLog: trapLog, web: f.web, slogger: slogger}
+	e := &exporter{logger: logger, store: store, history: history, trapLog: trapLog, forward: fwd, web: f.web, slogger: slogger}
 	// Bind every socket before serving anything, so that a port in use or
 	// a missing privilege stops the start with one clear line.
 	opts := f.receiver
@@ -228,11 +234,11 @@ func newExporter(ctx context.Context, f *flags, mibs *loader.Manager, logger log
 	derived := collector.NewDerivedCollector(store)
 	derived.SetDevices(cfg.Inventory.Table())
 	e.config = reload.New(reload.Options{Path: f.configFile, Logger: logger, Reserved: reserved, MIBs: mibs, Table: names,
-		Loaded: cfg, Store: store, Processor: proc, Devices: derived, Reopen: trapLog.Reopen})
+		Loaded: cfg, Store: store, Processor: proc, Devices: derived, Forward: fwd, Reopen: trapLog.Reopen})
 	reg := collector.NewRegistry(collector.Parts{
 		Store: store, Packets: packets, Listeners: e.listenerStats, Derived: derived,
 		Engine: eng, EngineResult: engineResult,
-		Config: e.config.Stats, MIBs: mibs.Stats, Storage: e.snap.Stats, TrapLog: trapLog.Stats,
+		Config: e.config.Stats, MIBs: mibs.Stats, Storage: e.snap.Stats, TrapLog: trapLog.Stats, Forward: fwd.Stats,
 	})
 	metricsHandler := collector.NewHandler(reg, store, collector.HandlerOpts{
 		ErrorLog:            promhttpLogger{logger},
@@ -252,7 +258,10 @@ func newExporter(ctx context.Context, f *flags, mibs *loader.Manager, logger log
 	return e, nil
 }
 
+// closeListeners undoes a start that failed: the listeners close and the
+// forward: senders stop.
 func (e *exporter) closeListeners() {
+	e.forward.Stop()
 	for _, l := range e.listeners {
 		l.Close()
 	}
@@ -323,6 +332,9 @@ func (e *exporter) run(ctx context.Context, cancel context.CancelFunc, hup <-cha
 	cancel()
 	wg.Wait()
 	e.snap.Final() // the listeners have stopped: nothing counts after it
+	// Bounded: each destination sends what it holds for up to
+	// forward.DefaultDrainTimeout, all at once, and drops the rest.
+	e.forward.Stop()
 	stopLog()
 	<-logDone // bounded: the file is written, OTLP has traplog.DefaultOTLPFinalTimeout
 	shutdownCtx, stop := context.WithTimeout(context.Background(), 5*time.Second)

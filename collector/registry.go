@@ -12,6 +12,7 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/forward"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traplog"
@@ -46,6 +47,8 @@ type Parts struct {
 	Storage func() persist.Stats
 	// TrapLog returns the configured trap log outputs' counts (nil: none).
 	TrapLog func() []traplog.Stats
+	// Forward returns the forward: destinations' counts (nil: none).
+	Forward func() []forward.Stats
 }
 
 func (p Parts) collectors() []prometheus.Collector {
@@ -60,6 +63,7 @@ func (p Parts) collectors() []prometheus.Collector {
 		NewMIBCollector(p.MIBs),
 		NewStorageCollector(p.Storage),
 		NewTrapLogCollector(p.TrapLog),
+		NewForwardCollector(p.Forward),
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/engine"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/forward"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/ratelimit"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/traps"
@@ -73,6 +74,8 @@ type Settings struct {
 	Rules *rules.Set
 	// Names translates trap OIDs; nil leaves them numeric.
 	Names Names
+	// Forward passes admitted traps on; nil: nowhere.
+	Forward *forward.Set
 }
 
 // Options configure a Processor.
@@ -83,6 +86,7 @@ type Options struct {
 	Inventory *Inventory
 	Rules     *rules.Set
 	Names     Names
+	Forward   *forward.Set
 	// Engine is this exporter's own SNMP engine, needed to acknowledge
 	// SNMPv3 informs and answer engine discovery; nil disables both.
 	Engine *engine.Engine
@@ -167,6 +171,8 @@ type scratch struct {
 	sink     recordingSink
 	admitted traps.Admitted
 	refusal  traps.Refusal
+	// What forwarding is offered.
+	forward forward.Trap
 }
 
 // New returns a Processor counting into store and packets.
@@ -207,7 +213,7 @@ func New(store *metrics.Store, packets *metrics.Packets, opts Options) *Processo
 			}
 		}},
 	}
-	pr.Apply(Settings{Security: opts.Security, Inventory: opts.Inventory, Rules: opts.Rules, Names: opts.Names})
+	pr.Apply(Settings{Security: opts.Security, Inventory: opts.Inventory, Rules: opts.Rules, Names: opts.Names, Forward: opts.Forward})
 	// A random start keeps salts from repeating across restarts
 	// (RFC 3826 §3.1.2.1).
 	var seed [8]byte
@@ -418,6 +424,13 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 	c.Inc(v, metrics.ResultAccepted)
 	if pr.history != nil {
 		pr.record(s, p, addr, device, trap, v, inform)
+	}
+	if st.Forward != nil {
+		// Queued, never sent from here: an inform is acknowledged below
+		// whatever becomes of its forwarding.
+		s.forward = forward.Trap{Data: p.Data, Msg: m, TrapOID: s.oid, Addr: addr, Device: device}
+		st.Forward.Offer(&s.forward)
+		s.forward = forward.Trap{}
 	}
 	if pr.debug {
 		level.Debug(pr.logger).Log("msg", "trap received", "listener", p.Listener, "source", p.Source,

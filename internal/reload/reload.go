@@ -18,6 +18,7 @@ import (
 	"github.com/go-kit/log/level"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/forward"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/inventory"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
@@ -32,6 +33,8 @@ type Loaded struct {
 	Security  *pipeline.Security
 	Inventory *pipeline.Inventory
 	Rules     *rules.Set
+	// Forward is the compiled forward: section.
+	Forward *forward.Plan
 }
 
 // Read loads and compiles the file at path, its rules checked against
@@ -67,7 +70,14 @@ func Read(path string, table *mib.Table, reserved func(string) bool, prev *pipel
 		}
 		return nil, err
 	}
-	return &Loaded{Config: c, Security: sec, Inventory: pipeline.NewInventory(c), Rules: rs}, nil
+	fw, err := forward.Compile(c.Forward, table)
+	if err != nil {
+		if path != "" {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
+		return nil, err
+	}
+	return &Loaded{Config: c, Security: sec, Inventory: pipeline.NewInventory(c), Rules: rs, Forward: fw}, nil
 }
 
 // DeviceSink gets the inventory's device table at every reload (the
@@ -95,6 +105,9 @@ type Options struct {
 	Store     *metrics.Store
 	Processor *pipeline.Processor
 	Devices   DeviceSink
+	// Forward runs the forward: destinations; nil: the configuration's
+	// are not started.
+	Forward *forward.Manager
 	// Reopen is called at every reload, before the file is read and
 	// whatever comes of it (the trap log reopens its file, for
 	// logrotate); nil: nothing. It must not block.
@@ -110,6 +123,7 @@ type Manager struct {
 	store    *metrics.Store
 	proc     *pipeline.Processor
 	devices  DeviceSink
+	forward  *forward.Manager
 	reopen   func()
 	table    *mib.Table // the MIB table in use, which rules are checked against
 
@@ -127,7 +141,7 @@ func New(o Options) *Manager {
 		o.Logger = log.NewNopLogger()
 	}
 	m := &Manager{path: o.Path, logger: o.Logger, reserved: o.Reserved, mibs: o.MIBs, store: o.Store,
-		proc: o.Processor, devices: o.Devices, reopen: o.Reopen, table: o.Table}
+		proc: o.Processor, devices: o.Devices, forward: o.Forward, reopen: o.Reopen, table: o.Table}
 	m.current.Store(o.Loaded.Config)
 	m.succeeded()
 	return m
@@ -185,7 +199,11 @@ func (cm *Manager) reloadNow() error {
 	// One swap: no message is admitted under the new security and ruled
 	// or named under the old.
 	cm.table = table
-	cm.proc.Apply(pipeline.Settings{Security: l.Security, Inventory: l.Inventory, Rules: l.Rules, Names: table})
+	var fw *forward.Set
+	if cm.forward != nil {
+		fw = cm.forward.Apply(l.Forward)
+	}
+	cm.proc.Apply(pipeline.Settings{Security: l.Security, Inventory: l.Inventory, Rules: l.Rules, Names: table, Forward: fw})
 	if cm.devices != nil {
 		cm.devices.SetDevices(l.Inventory.Table())
 	}
@@ -193,7 +211,7 @@ func (cm *Manager) reloadNow() error {
 	cm.succeeded()
 	level.Info(cm.logger).Log("msg", "configuration reloaded", "file", cm.path,
 		"users", len(c.Auth.Users), "communities", len(c.Auth.Communities), "sources", len(c.Auth.Sources),
-		"devices", len(c.Devices), "relays", len(c.Relays), "rules", len(c.Rules))
+		"devices", len(c.Devices), "relays", len(c.Relays), "rules", len(c.Rules), "forward", len(c.Forward))
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -62,7 +63,7 @@ type sender struct {
 	rbuf      []byte // a UDP response
 	backoff   time.Duration
 	nextDial  time.Time
-	lastErr   string // the last error logged, so that a dead destination logs once
+	failing   bool // an error was logged and nothing has worked since
 }
 
 func newSender(d *destPlan, o Options) *sender {
@@ -201,7 +202,7 @@ func (s *sender) send(it item) {
 		return
 	}
 	s.sent.Add(1)
-	s.lastErr = ""
+	s.failing = false
 }
 
 // write sends msg on the connection, connecting first when there is none.
@@ -225,9 +226,8 @@ func (s *sender) write(msg []byte) error {
 	}
 }
 
-// connect returns the connection, making one when there is none. A UDP
-// "connection" resolves the address and fixes the peer, so that only its
-// responses are read. TCP connects that fail back off, up to tcpDials
+// connect returns the connection, making one when there is none (for UDP
+// see dialUDP). TCP connects that fail back off, up to tcpDials
 // attempts for one trap.
 func (s *sender) connect() (net.Conn, error) {
 	if s.conn != nil {
@@ -242,7 +242,11 @@ func (s *sender) connect() (net.Conn, error) {
 			s.retried.Add(1)
 		}
 		var c net.Conn
-		c, err = net.DialTimeout(s.network, s.hostport, dialTimeout)
+		if s.network == "udp" {
+			c, err = dialUDP(s.hostport)
+		} else {
+			c, err = net.DialTimeout(s.network, s.hostport, dialTimeout)
+		}
 		if err == nil {
 			s.backoff = 0
 			s.connMu.Lock()
@@ -297,7 +301,7 @@ func (s *sender) inform(it item) {
 		if err == nil {
 			if err = s.awaitAck(id, wait); err == nil {
 				s.sent.Add(1)
-				s.lastErr = ""
+				s.failing = false
 				return
 			}
 		} else if s.network == "tcp" {
@@ -407,16 +411,56 @@ func readMessage(r *bufio.Reader) ([]byte, error) {
 
 // logError says at warn level why the destination failed, once until it
 // works again (a dead destination would log for every trap), and at debug
-// level every time.
+// level every time after.
 func (s *sender) logError(msg string, err error) {
 	text := "unknown error"
 	if err != nil {
 		text = err.Error()
 	}
-	if text == s.lastErr {
+	if s.failing {
 		level.Debug(s.logger).Log("msg", msg, "err", text)
 		return
 	}
-	s.lastErr = text
+	s.failing = true
 	level.Warn(s.logger).Log("msg", msg+" (logged once until the destination works again)", "err", text)
 }
+
+// udpConn sends to one peer from an unconnected socket and reads only
+// what that peer sends. Unlike a connected UDP socket it is told of no
+// ICMP errors: a datagram handed to the kernel counts as sent, every
+// time, instead of a refusal of one surfacing as the failure of the next
+// (and a dead destination's warning coming and going).
+type udpConn struct {
+	*net.UDPConn
+	peer netip.AddrPort
+}
+
+// dialUDP resolves hostport (once: a name lookup per connection, never
+// per trap) and opens the socket.
+func dialUDP(hostport string) (net.Conn, error) {
+	ra, err := net.ResolveUDPAddr("udp", hostport)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := net.ListenUDP("udp", nil)
+	if err != nil {
+		return nil, err
+	}
+	return &udpConn{UDPConn: pc, peer: ra.AddrPort()}, nil
+}
+
+func (c *udpConn) Write(b []byte) (int, error) { return c.WriteToUDPAddrPort(b, c.peer) }
+
+func (c *udpConn) Read(b []byte) (int, error) {
+	for {
+		n, from, err := c.ReadFromUDPAddrPort(b)
+		if err != nil {
+			return n, err
+		}
+		if from.Addr().Unmap() == c.peer.Addr().Unmap() && from.Port() == c.peer.Port() {
+			return n, nil
+		}
+	}
+}
+
+func (c *udpConn) RemoteAddr() net.Addr { return net.UDPAddrFromAddrPort(c.peer) }

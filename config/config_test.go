@@ -107,13 +107,13 @@ func TestSecretsRedacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	printed := string(out) + fmt.Sprintf("%v %+v %#v", c, c, c)
-	for _, secret := range []string{"public", "s3cret-community", "auth-pass-ops", "priv-pass-ops", "legacy-password"} {
+	for _, secret := range []string{"public", "s3cret-community", "auth-pass-ops", "priv-pass-ops", "legacy-password", "fwd-community-secret"} {
 		if strings.Contains(printed, secret) {
 			t.Errorf("secret %q leaked:\n%s", secret, printed)
 		}
 	}
 	for _, kept := range []string{"username: ops", "auth_protocol: SHA256", "priv_protocol: AES256", "- 10.0.0.0/8", "- 192.0.2.7",
-		"password: <secret>", "engine_id: 80001f8880aabbccddeeff0011"} {
+		"password: <secret>", "engine_id: 80001f8880aabbccddeeff0011", "community: <secret>", "address: udp://192.0.2.50:162"} {
 		if !strings.Contains(string(out), kept) {
 			t.Errorf("redacted config lacks %q:\n%s", kept, out)
 		}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/metrics"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/trapmatch"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
@@ -751,98 +752,11 @@ type matches struct {
 func (c *compiler) traps(r *config.Rule, i int, field string, patterns []string) (matches, error) {
 	m := matches{exact: map[string]bool{}, prefix: map[string]bool{}}
 	for j, p := range patterns {
-		if err := resolveTraps(c.names, c.knownTraps, p, m); err != nil {
+		if err := trapmatch.Resolve(c.names, c.knownTraps, p, m.exact, m.prefix); err != nil {
 			return m, r.Errorf(i, fmt.Sprintf("%s[%d]", field, j), "%v", err)
 		}
 	}
 	return m, nil
-}
-
-// resolveTraps adds the trap OIDs pattern p matches to m: the OIDs of a
-// named notification or of a module's, or a numeric prefix and the known
-// trap OIDs under it.
-func resolveTraps(names *mib.ByName, known func() [][]byte, p string, m matches) error {
-	tp, err := config.ParseTrapPattern(p)
-	if err != nil {
-		return err
-	}
-	var oids []string
-	switch {
-	case tp.Prefix != nil:
-		m.prefix[string(tp.Prefix)] = true
-		for _, k := range known() {
-			if bytes.HasPrefix(k, tp.Prefix) {
-				m.exact[string(k)] = true
-			}
-		}
-		return nil
-	case tp.Module != "":
-		ns := names.ModuleNotifications(tp.Module)
-		if len(ns) == 0 {
-			if names.HasModule(tp.Module) {
-				return fmt.Errorf("module %s defines no notifications", tp.Module)
-			}
-			return fmt.Errorf("no module %s in the MIB table", tp.Module)
-		}
-		for _, n := range ns {
-			oids = append(oids, names.NotificationOIDs(n)...)
-		}
-	default:
-		n, err := names.Notification(tp.Name)
-		if err != nil {
-			return err
-		}
-		oids = names.NotificationOIDs(n)
-	}
-	for _, o := range oids {
-		b, err := snmp.ParseOID(o)
-		if err != nil {
-			return err
-		}
-		m.exact[string(b)] = true
-	}
-	return nil
-}
-
-// TrapMatcher matches trap OIDs against patterns written as a rule's
-// traps: "MODULE::name", "MODULE::*" or a numeric OID prefix. It is
-// immutable; Match does not allocate.
-type TrapMatcher struct {
-	exact  map[string]bool
-	prefix [][]byte
-}
-
-// NewTrapMatcher resolves patterns against table (nil: the built-in
-// names). An error names the pattern's index.
-func NewTrapMatcher(patterns []string, table *mib.Table) (*TrapMatcher, error) {
-	if table == nil {
-		table = mib.Builtin()
-	}
-	c := &compiler{table: table, names: table.ByName()}
-	m := matches{exact: map[string]bool{}, prefix: map[string]bool{}}
-	for j, p := range patterns {
-		if err := resolveTraps(c.names, c.knownTraps, p, m); err != nil {
-			return nil, fmt.Errorf("traps[%d]: %w", j, err)
-		}
-	}
-	t := &TrapMatcher{exact: m.exact}
-	for p := range m.prefix {
-		t.prefix = append(t.prefix, []byte(p))
-	}
-	return t, nil
-}
-
-// Match reports whether a trap OID (BER content) matches.
-func (t *TrapMatcher) Match(oid []byte) bool {
-	if t.exact[string(oid)] {
-		return true
-	}
-	for _, p := range t.prefix {
-		if bytes.HasPrefix(oid, p) {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *compiler) knownTraps() [][]byte {

@@ -22,8 +22,8 @@ import (
 	"github.com/go-kit/log/level"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/trapmatch"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
-	"github.com/snmptrap-exporter/snmptrap_exporter/rules"
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
 )
 
@@ -93,7 +93,7 @@ func (p *Plan) Len() int {
 // filter is a destination's trap and device filters; the zero filter
 // passes everything.
 type filter struct {
-	traps    *rules.TrapMatcher // nil: every trap
+	traps    *trapmatch.Matcher // nil: every trap
 	prefixes []netip.Prefix
 	names    map[string]bool
 }
@@ -129,7 +129,7 @@ func Compile(fs []config.Forward, table *mib.Table) (*Plan, error) {
 		}
 		d := destPlan{addr: a, mode: f.ForwardMode(), community: string(f.Community)}
 		if len(f.Traps) > 0 {
-			if d.filter.traps, err = rules.NewTrapMatcher(f.Traps, table); err != nil {
+			if d.filter.traps, err = trapmatch.New(f.Traps, table); err != nil {
 				return nil, fmt.Errorf("forward[%d] (%s): %w", i, a, err)
 			}
 		}

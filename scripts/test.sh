@@ -15,6 +15,7 @@ command -v snmpinform >/dev/null 2>&1 || need_pkgs+=(snmp)
 command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
 command -v setcap >/dev/null 2>&1 || need_pkgs+=(libcap2-bin)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
+command -v systemd-analyze >/dev/null 2>&1 || need_pkgs+=(systemd)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then

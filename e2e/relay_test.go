@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -67,7 +68,7 @@ func inNetns(t *testing.T) bool {
 // whole configuration (-C: no other file) and its persistent state in a
 // temporary directory, and returns its port once it listens. -n: it looks
 // up no names (the namespace has no name server anyway).
-func snmptrapd(t *testing.T, conf string) (port int, log *syncBuffer) {
+func snmptrapd(t *testing.T, conf string) int {
 	t.Helper()
 	if _, err := exec.LookPath("snmptrapd"); err != nil {
 		t.Fatal("snmptrapd not found: the README's test command installs it (Debian package snmptrapd)")
@@ -77,11 +78,14 @@ func snmptrapd(t *testing.T, conf string) (port int, log *syncBuffer) {
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port = freePort(t)
+	port := freePort(t)
 	cmd := exec.Command("snmptrapd", "-f", "-Lo", "-n", "-C", "-c", path, "-p", filepath.Join(dir, "snmptrapd.pid"),
 		"-M", "/dev/null", "-m", "", fmt.Sprintf("udp:127.0.0.1:%d", port))
 	cmd.Env = append(os.Environ(), "SNMP_PERSISTENT_DIR="+filepath.Join(dir, "state"))
-	log = &syncBuffer{}
+	// Gone with the test binary, also when a timeout kills it before the
+	// cleanup runs.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	log := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -113,7 +117,7 @@ func snmptrapd(t *testing.T, conf string) (port int, log *syncBuffer) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return port, log
+	return port
 }
 
 // udpBound reports whether a UDP socket is bound to 127.0.0.1:port.
@@ -134,14 +138,15 @@ func udpBound(t *testing.T, port int) bool {
 // other loopback addresses (--clientaddr).
 //
 // What net-snmp 5.9.3 does: it forwards a v1 trap as v1 with its
-// agent-addr, and with addForwarderInfo it adds snmpTrapAddress.0 (the
-// UDP source it received from) to v1 and v2c traps alike. So the device
-// is: the original sender for v2c with addForwarderInfo; the relay for v2c
-// without it (counted in snmptrap_relay_traps_without_agent_total, logged
-// once); the agent-addr for v1 without it; and for v1 with it the UDP
-// sender, since snmpTrapAddress.0 comes before the agent-addr (the label
-// the trap would have had if the device had sent it straight to the
-// exporter).
+// agent-addr, an inform as an inform of its own (after acknowledging the
+// sender's), and with addForwarderInfo it adds snmpTrapAddress.0 (the UDP
+// source it received from) to v1 traps, v2c traps and informs alike. So
+// the device is: the original sender for v2c traps and informs with
+// addForwarderInfo; the relay for v2c without it (counted in
+// snmptrap_relay_traps_without_agent_total, logged once); the agent-addr
+// for v1 without it (the relay when that is 0.0.0.0); and for v1 with it
+// the UDP sender, since snmpTrapAddress.0 comes before the agent-addr
+// (the label the trap would have had if sent straight to the exporter).
 func TestSnmptrapdRelay(t *testing.T) {
 	if !inNetns(t) {
 		return
@@ -151,14 +156,15 @@ func TestSnmptrapdRelay(t *testing.T) {
 	cfg := writeConfig(t, "relays:\n  - 127.0.0.1\n")
 	e := start(t, fmt.Sprintf("--trap.listen-address=udp://127.0.0.1:%d", port), "--config.file="+cfg)
 	forward := fmt.Sprintf("disableAuthorization yes\nforward default udp:127.0.0.1:%d\n", port)
-	withInfo, _ := snmptrapd(t, forward+"addForwarderInfo yes\n")
-	without, _ := snmptrapd(t, forward)
+	withInfo := snmptrapd(t, forward+"addForwarderInfo yes\n")
+	without := snmptrapd(t, forward)
 	to := func(port int) string { return fmt.Sprintf("udp:127.0.0.1:%d", port) }
 	const (
-		v1Sender  = "127.0.0.6"
-		agentAddr = "127.0.0.5" // what the v1 trap names, not its source
-		v2Sender  = "127.0.0.7"
-		relay     = "127.0.0.1"
+		v1Sender     = "127.0.0.6"
+		agentAddr    = "127.0.0.5" // what the v1 trap names, not its source
+		v2Sender     = "127.0.0.7"
+		informSender = "127.0.0.8"
+		relay        = "127.0.0.1"
 	)
 	v1 := func(port int, agent, generic, specific string) {
 		run(t, "snmptrap", "--clientaddr="+v1Sender, "-v", "1", "-c", "public", to(port), "1.3.6.1.4.1.9", agent, generic, specific, "", ifIndex2, "i", "2")
@@ -173,14 +179,20 @@ func TestSnmptrapdRelay(t *testing.T) {
 	v2c(without, linkUp)              // (c) v2c without: the relay, counted and logged,
 	v2c(without, linkUp)              //     twice, logged once
 	v1(without, "0.0.0.0", "6", "1")  // v1 with agent-addr 0.0.0.0, without: the relay too
+	// An inform: snmptrapd acknowledges it and forwards an inform of its
+	// own, which the exporter acknowledges; with addForwarderInfo it names
+	// the sender.
+	run(t, "snmpinform", "--clientaddr="+informSender, "-t", "2", "-r", "1", "-v", "2c", "-c", "public", to(withInfo), "", linkDown, ifIndex2, "i", "2")
 
 	want := map[string]float64{
-		trapKey(agentAddr, "IF-MIB::linkDown"):                            1,
-		trapKey(v1Sender, "IF-MIB::linkUp"):                               1,
-		trapKey(v2Sender, "IF-MIB::linkDown"):                             1,
-		trapKey(relay, "IF-MIB::linkUp"):                                  2,
-		trapKey(relay, "1.3.6.1.4.1.9.0.1"):                               1,
-		`snmptrap_relay_traps_without_agent_total{relay="` + relay + `"}`: 3,
+		trapKey(agentAddr, "IF-MIB::linkDown"):                                                  1,
+		trapKey(v1Sender, "IF-MIB::linkUp"):                                                     1,
+		trapKey(v2Sender, "IF-MIB::linkDown"):                                                   1,
+		trapKey(relay, "IF-MIB::linkUp"):                                                        2,
+		trapKey(relay, "1.3.6.1.4.1.9.0.1"):                                                     1,
+		trapKey(informSender, "IF-MIB::linkDown"):                                               1,
+		fmt.Sprintf(`snmptrap_informs_acknowledged_total{listener="udp://127.0.0.1:%d"}`, port): 1,
+		`snmptrap_relay_traps_without_agent_total{relay="` + relay + `"}`:                       3,
 	}
 	got := e.waitMetric(t, want)
 	onlyThese(t, got, want, "snmptrap_traps_received_total", "snmptrap_relay_traps_without_agent_total")

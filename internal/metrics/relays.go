@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"maps"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -89,10 +90,7 @@ func (r *RelayCounters) Inc(a netip.Addr) RelayNews {
 	if len(old) < MaxRelayLabels {
 		c := &relayCounter{label: a.String()}
 		c.n.Add(1)
-		next := make(map[netip.Addr]*relayCounter, len(old)+1)
-		for k, v := range old {
-			next[k] = v
-		}
+		next := maps.Clone(old)
 		next[a] = c
 		r.order = append(r.order, c)
 		r.labelled.Store(&next)

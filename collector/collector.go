@@ -25,6 +25,7 @@ type Exporter struct {
 	reportsSent   *prometheus.Desc
 	rateLimited   *prometheus.Desc
 	untranslated  *prometheus.Desc
+	noAgent       *prometheus.Desc
 	drops         *prometheus.Desc
 	recvBuffer    *prometheus.Desc
 	tcpOpen       *prometheus.Desc
@@ -54,6 +55,7 @@ func NewExporter(store *metrics.Store, packets *metrics.Packets, listeners func(
 		reportsSent:   d("reports_sent_total", "SNMPv3 Report-PDUs sent: engine discovery for informs, and refusals (time window, unknown user, wrong digest...) to senders that asked for reports.", "listener"),
 		rateLimited:   d("replies_rate_limited_total", "Inform acknowledgements and Reports not sent because their destination used up its reply budget (they go to unauthenticated addresses, so they are rate-limited per source).", "listener"),
 		untranslated:  d("traps_untranslated_total", "Admitted traps whose OID no MIB names; they are counted under the numeric OID."),
+		noAgent:       d("relay_traps_without_agent_total", "Admitted traps from a source in relays: that named no original agent (no snmpTrapAddress.0 and no SNMPv1 agent-addr), so the relay itself became their device, by relay source address (the first 64 relays; later ones under relay=\"other\"). A relay running snmptrapd needs addForwarderInfo yes.", "relay"),
 		drops:         d("receive_drops_total", "Messages lost before decoding, by listener and stage (kernel: the socket's drop counter as the kernel reports it).", "listener", "stage"),
 		recvBuffer:    d("receive_buffer_bytes", "Receive buffer size the kernel granted the listener's socket (as read back with SO_RCVBUF).", "listener"),
 		tcpOpen:       d("tcp_connections", "Open TCP connections.", "listener"),
@@ -71,7 +73,7 @@ func NewExporter(store *metrics.Store, packets *metrics.Packets, listeners func(
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{
 		e.packetsTotal, e.informsAcked, e.ackErrors, e.reportsSent, e.rateLimited, e.untranslated,
-		e.drops, e.recvBuffer, e.tcpOpen, e.tcpAccepted, e.tcpClosed,
+		e.noAgent, e.drops, e.recvBuffer, e.tcpOpen, e.tcpAccepted, e.tcpClosed,
 		e.seriesCount, e.seriesLimit, e.seriesDropped, e.labelBytes, e.labelBytesMax,
 	} {
 		ch <- d
@@ -92,6 +94,9 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 	}
 
 	ch <- prometheus.MustNewConstMetric(e.untranslated, prometheus.CounterValue, float64(e.packets.UntranslatedCount()))
+	for _, r := range e.packets.RelaysWithoutAgent() {
+		ch <- prometheus.MustNewConstMetric(e.noAgent, prometheus.CounterValue, float64(r.Count), r.Relay)
+	}
 	for _, l := range e.packets.All() {
 		e.collectPackets(ch, l)
 	}

@@ -35,6 +35,8 @@ func TestExporterGolden(t *testing.T) {
 	udp.Inc(metrics.VersionUnknown, metrics.ResultNotSNMP)
 	udp.Inc(metrics.VersionV3, metrics.ResultUnsupported)
 	packets.Listener("tcp://:412").Inc(metrics.VersionV1, metrics.ResultAccepted)
+	packets.RelayWithoutAgent(netip.MustParseAddr("198.51.100.1"))
+	packets.RelayWithoutAgent(netip.MustParseAddr("198.51.100.1"))
 
 	listeners := func() []receiver.Stats {
 		return []receiver.Stats{

@@ -47,7 +47,9 @@ relays:
 		`snmptrap_device_info{device="core-sw1",role="core",site="lab"}`: 1,
 		`snmptrap_device_info{device="10.20.1.1",role="",site="branch"}`: 1,
 		`snmptrap_device_info{device="10.20.1.2",role="",site="branch"}`: 1,
+		// The relay's own trap named no agent: counted as such.
+		`snmptrap_relay_traps_without_agent_total{relay="127.0.0.3"}`: 1,
 	}
 	got := e.waitMetric(t, want)
-	onlyThese(t, got, want, "snmptrap_traps_received_total", "snmptrap_device_info")
+	onlyThese(t, got, want, "snmptrap_traps_received_total", "snmptrap_device_info", "snmptrap_relay_traps_without_agent_total")
 }

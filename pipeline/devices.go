@@ -37,20 +37,24 @@ func (inv *Inventory) Table() *inventory.Table { return inv.table }
 // §5.2.5), the address of the agent a proxy forwards a trap for.
 var oidSnmpTrapAddress = snmp.MustParseOID("1.3.6.1.6.3.18.1.3.0")
 
-// address returns the address that names the trap's device.
-func (inv *Inventory) address(src netip.Addr, m *snmp.Message) netip.Addr {
+// address returns the address that names the trap's device, and whether
+// src is a relay whose trap named no original agent (neither
+// snmpTrapAddress.0 nor an SNMPv1 agent-addr): the relay itself is then the
+// device, which is right for the relay's own traps and wrong for the ones
+// it forwards (snmptrapd without addForwarderInfo).
+func (inv *Inventory) address(src netip.Addr, m *snmp.Message) (addr netip.Addr, noAgent bool) {
 	if len(inv.relays) == 0 || !inv.isRelay(src) {
-		return src
+		return src, false
 	}
 	for _, vb := range m.Varbinds {
 		if vb.Type == snmp.TagIPAddress && len(vb.Value) == 4 && bytes.Equal(vb.OID, oidSnmpTrapAddress) {
-			return netip.AddrFrom4([4]byte(vb.Value))
+			return netip.AddrFrom4([4]byte(vb.Value)), false
 		}
 	}
 	if m.Version == snmp.V1 && m.AgentAddr != [4]byte{} {
-		return netip.AddrFrom4(m.AgentAddr)
+		return netip.AddrFrom4(m.AgentAddr), false
 	}
-	return src
+	return src, true
 }
 
 func (inv *Inventory) isRelay(a netip.Addr) bool {

@@ -405,7 +405,7 @@ func (pr *Processor) Handle(p *receiver.Packet, reply []byte) ([]byte, receiver.
 	// for: the per-source limit on new series applies to it, so a relay
 	// does not spend one budget for all the devices behind it.
 	inv := st.Inventory
-	addr := inv.address(p.Source.Addr(), m)
+	addr := pr.agentAddress(inv, p, m)
 	device := st.deviceLabel(addr)
 	trap := tl.label
 	if !tl.named {

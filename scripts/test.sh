@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 need_pkgs=()
 command -v snmptrap >/dev/null 2>&1 || need_pkgs+=(snmp)
 command -v snmpinform >/dev/null 2>&1 || need_pkgs+=(snmp)
+command -v snmptrapd >/dev/null 2>&1 || need_pkgs+=(snmptrapd)
 command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
 command -v setcap >/dev/null 2>&1 || need_pkgs+=(libcap2-bin)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)

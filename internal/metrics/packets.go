@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"net/netip"
 	"sync"
 	"sync/atomic"
 )
@@ -133,6 +134,8 @@ func (c *ListenerCounters) Get(v Version, r Result) uint64 {
 // Packets holds the packet counters of every listener.
 type Packets struct {
 	untranslated atomic.Uint64
+	// withoutAgent counts, per relay, the traps that named no agent.
+	withoutAgent *RelayCounters
 
 	// byName is read without a lock on every message, and copied whole
 	// when a listener is added: listeners are few and made at start.
@@ -143,7 +146,7 @@ type Packets struct {
 
 // NewPackets returns an empty set of packet counters.
 func NewPackets() *Packets {
-	p := &Packets{}
+	p := &Packets{withoutAgent: newRelayCounters()}
 	p.byName.Store(&map[string]*ListenerCounters{})
 	return p
 }
@@ -185,3 +188,13 @@ func (p *Packets) Untranslated() { p.untranslated.Add(1) }
 
 // UntranslatedCount returns the number of untranslated traps.
 func (p *Packets) UntranslatedCount() uint64 { return p.untranslated.Load() }
+
+// RelayWithoutAgent counts a trap from relay that named no original agent
+// (no snmpTrapAddress.0 and no SNMPv1 agent-addr), so that its device is
+// the relay itself, and says whether that relay is new to the count.
+func (p *Packets) RelayWithoutAgent(relay netip.Addr) RelayNews {
+	return p.withoutAgent.Inc(relay)
+}
+
+// RelaysWithoutAgent returns the counts of RelayWithoutAgent by relay.
+func (p *Packets) RelaysWithoutAgent() []RelayCount { return p.withoutAgent.All() }

@@ -13,6 +13,7 @@ need_pkgs=()
 command -v snmptrap >/dev/null 2>&1 || need_pkgs+=(snmp)
 command -v snmpinform >/dev/null 2>&1 || need_pkgs+=(snmp)
 command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
+command -v prometheus-alertmanager >/dev/null 2>&1 || need_pkgs+=(prometheus-alertmanager)
 command -v setcap >/dev/null 2>&1 || need_pkgs+=(libcap2-bin)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then

@@ -3,9 +3,10 @@
 # or with sudo), checks formatting, vet and staticcheck, runs the unit and
 # integration tests with the race detector, the decoder fuzz targets' seed
 # corpora, and the end-to-end suite against the real binary with net-snmp's
-# snmptrap and snmpinform, and headless Chromium on the /traps page. The
-# end-to-end tests start and stop the exporter (and the browser) themselves;
-# all traffic stays on 127.0.0.0/8.
+# snmptrap and snmpinform, snmptrapd (in a network namespace of its own),
+# the real Prometheus and Alertmanager, and headless Chromium on the /traps
+# page. The end-to-end tests start and stop the exporter and those servers
+# themselves; all traffic stays on 127.0.0.0/8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

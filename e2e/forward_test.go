@@ -2,7 +2,10 @@ package e2e
 
 import (
 	"fmt"
+	"net"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -130,5 +133,61 @@ func TestForwardDeadDestinations(t *testing.T) {
 	// count as sent); the TCP one warns once, not per trap.
 	if c := strings.Count(e.stderr.String(), "level=warn msg=\"cannot forward trap"); c != 1 {
 		t.Errorf("%d warnings about the dead destinations, want one", c)
+	}
+}
+
+// TestForwardReload: a SIGHUP that changes forward: keeps the unchanged
+// destination, starts the new one, stops the removed one and says what
+// became of its queue; /config never shows a forward community.
+func TestForwardReload(t *testing.T) {
+	need(t)
+	listen := func() *net.UDPConn {
+		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c
+	}
+	keep, gone, added := listen(), listen(), listen()
+	dest := func(c *net.UDPConn) string { return "udp://" + c.LocalAddr().String() }
+	cfg := writeConfig(t, fmt.Sprintf("forward:\n  - address: %s\n  - address: %s\n    mode: v2c\n    community: reload-fwd-secret\n", dest(keep), dest(gone)))
+	port := freePort(t)
+	e := start(t, fmt.Sprintf("--trap.listen-address=udp://127.0.0.1:%d", port), "--config.file="+cfg)
+	if body := e.waitConfig(t, dest(gone)); strings.Contains(body, "reload-fwd-secret") || !strings.Contains(body, "community: <secret>") {
+		t.Errorf("/config:\n%s", body)
+	}
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("forward:\n  - address: %s\n  - address: %s\n", dest(keep), dest(added))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	e.waitConfig(t, dest(added))
+	sendUDP(t, fmt.Sprintf("127.0.0.1:%d", port), v2cTrap(t, linkDown))
+	for _, c := range []*net.UDPConn{keep, added} {
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := c.Read(make([]byte, 2048)); err != nil {
+			t.Errorf("%s: %v", dest(c), err)
+		}
+	}
+	m := e.waitMetric(t, map[string]float64{
+		`snmptrap_forward_messages_total{destination="` + dest(keep) + `",result="sent"}`:  1,
+		`snmptrap_forward_messages_total{destination="` + dest(added) + `",result="sent"}`: 1,
+	})
+	for k := range m {
+		if strings.Contains(k, dest(gone)) {
+			t.Errorf("the removed destination is still exported: %s", k)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(e.stderr.String(), `msg="forward destination stopped" destination=`+dest(gone)) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if l := e.stderr.String(); !strings.Contains(l, `msg="forward destination stopped" destination=`+dest(gone)+` mode=v2c why="removed from forward: by a reload" queued=0 drained=0 dropped=0`) {
+		t.Errorf("no line about the removed destination:\n%s", l)
+	}
+	if strings.Contains(e.stderr.String(), "reload-fwd-secret") {
+		t.Error("the forward community is in the log")
 	}
 }

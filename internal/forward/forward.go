@@ -29,8 +29,11 @@ import (
 
 // Defaults.
 const (
-	// DefaultQueueSize is each destination's queue, in traps.
-	DefaultQueueSize = 10000
+	// DefaultQueueSize is each destination's queue, in traps, and
+	// DefaultQueueBytes its bound in bytes held (a TCP message may be
+	// large): whichever is reached first.
+	DefaultQueueSize  = 10000
+	DefaultQueueBytes = 16 << 20
 	// DefaultInformTimeout is the wait for an inform's acknowledgement
 	// before the first retry; each retry doubles it.
 	DefaultInformTimeout = time.Second
@@ -172,6 +175,7 @@ func (s *Set) Offer(t *Trap) {
 		return
 	}
 	var vbs []snmp.Varbind // built once, shared read-only by the queues
+	vbsSize := 0
 	for i := range s.routes {
 		r := &s.routes[i]
 		if !r.filter.match(t) {
@@ -180,11 +184,15 @@ func (s *Set) Offer(t *Trap) {
 		it := item{}
 		if r.s.mode == config.ForwardRaw {
 			it.raw = slices.Clone(t.Data)
+			it.size = len(it.raw)
 		} else {
 			if vbs == nil {
 				vbs = v2Varbinds(t)
+				for _, vb := range vbs {
+					vbsSize += len(vb.OID) + len(vb.Value) + 40 // and the Varbind itself
+				}
 			}
-			it.vbs = vbs
+			it.vbs, it.size = vbs, vbsSize
 		}
 		r.s.enqueue(it)
 	}
@@ -194,6 +202,7 @@ func (s *Set) Offer(t *Trap) {
 type Options struct {
 	Logger        log.Logger
 	QueueSize     int           // per destination; 0: DefaultQueueSize
+	QueueBytes    int           // per destination; 0: DefaultQueueBytes
 	InformTimeout time.Duration // 0: DefaultInformTimeout
 	InformRetries int           // <0: none; 0: DefaultInformRetries
 	DrainTimeout  time.Duration // 0: DefaultDrainTimeout
@@ -215,6 +224,9 @@ func NewManager(o Options) *Manager {
 	}
 	if o.QueueSize <= 0 {
 		o.QueueSize = DefaultQueueSize
+	}
+	if o.QueueBytes <= 0 {
+		o.QueueBytes = DefaultQueueBytes
 	}
 	if o.InformTimeout <= 0 {
 		o.InformTimeout = DefaultInformTimeout

@@ -386,7 +386,7 @@ func TestStuckDestinationBlocksNothing(t *testing.T) {
 		mu.Unlock()
 	}()
 	live := newUDPDest(t, 0)
-	m := NewManager(Options{QueueSize: 100, DrainTimeout: 100 * time.Millisecond})
+	m := NewManager(Options{QueueSize: 100, QueueBytes: 1 << 20, DrainTimeout: 100 * time.Millisecond})
 	set := m.Apply(plan(t,
 		config.Forward{Address: "tcp://" + ln.Addr().String()},
 		config.Forward{Address: live.address()},
@@ -416,6 +416,10 @@ func TestStuckDestinationBlocksNothing(t *testing.T) {
 	s := m.Stats()[0]
 	if s.Dropped == 0 || s.Sent+s.Failed+s.Dropped+uint64(s.Queue) > n+1 {
 		t.Errorf("stuck destination: %+v", s)
+	}
+	// The byte bound holds before the count bound: 1 MiB is 17 traps of 60 KB.
+	if s.Queue > (1<<20)/len(big) {
+		t.Errorf("stuck destination holds %d traps of %d bytes, over 1 MiB", s.Queue, len(big))
 	}
 	start := time.Now()
 	m.Stop()

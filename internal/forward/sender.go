@@ -23,8 +23,9 @@ import (
 // are (raw), or the varbinds to encode (v2c, inform), shared read-only
 // with the other destinations' queues.
 type item struct {
-	raw []byte
-	vbs []snmp.Varbind
+	raw  []byte
+	vbs  []snmp.Varbind
+	size int // bytes held, for the queue's byte bound
 }
 
 // maxResponse bounds a response read from a TCP destination.
@@ -51,6 +52,7 @@ type sender struct {
 	stopped  atomic.Bool   // run has returned: enqueue drops
 	once     sync.Once
 
+	bytes                          atomic.Int64 // held by the queue
 	sent, failed, dropped, retried atomic.Uint64
 	drained, abandoned             atomic.Uint64 // after stopping
 
@@ -86,15 +88,23 @@ func newSender(d *destPlan, o Options) *sender {
 // enqueue adds it to the queue, or counts it dropped when the queue is
 // full or the sender has stopped. It never blocks.
 func (s *sender) enqueue(it item) {
-	if s.stopped.Load() {
+	if s.stopped.Load() || s.bytes.Load()+int64(it.size) > int64(s.opts.QueueBytes) {
 		s.dropped.Add(1)
 		return
 	}
+	s.bytes.Add(int64(it.size))
 	select {
 	case s.queue <- it:
 	default:
+		s.bytes.Add(-int64(it.size))
 		s.dropped.Add(1)
 	}
+}
+
+// take accounts for an item taken from the queue.
+func (s *sender) take(it item) item {
+	s.bytes.Add(-int64(it.size))
+	return it
 }
 
 func (s *sender) queueLen() int { return len(s.queue) }
@@ -112,11 +122,12 @@ func (s *sender) run() {
 	for {
 		select {
 		case it := <-s.queue:
-			s.send(it)
+			s.send(s.take(it))
 		case <-s.stopping:
 			for {
 				select {
 				case it := <-s.queue:
+					s.take(it)
 					if s.aborted() {
 						s.dropped.Add(1)
 						s.abandoned.Add(1)
@@ -154,7 +165,7 @@ func (s *sender) close(timeout time.Duration) (drained, dropped uint64) {
 		s.stopped.Store(true)
 		// Whatever an Offer still in flight put in after run returned.
 		for len(s.queue) > 0 {
-			<-s.queue
+			s.take(<-s.queue)
 			s.dropped.Add(1)
 			s.abandoned.Add(1)
 		}

@@ -99,3 +99,37 @@ The config values are checked once here: `auth` belongs under .Values.auth
 {{- print "/etc/snmptrap_exporter/config/config.yml" }}
 {{- end }}
 {{- end }}
+
+{{/* The pod volumes, as a YAML list; empty when there are none. */}}
+{{- define "snmptrap-exporter.volumes" -}}
+{{- if not .Values.persistence.enabled }}
+- name: storage
+  emptyDir: {}
+{{- end }}
+{{- if .Values.existingSecret.name }}
+- name: config-secret
+  secret:
+    secretName: {{ .Values.existingSecret.name }}
+    items:
+      - key: {{ .Values.existingSecret.key }}
+        path: {{ .Values.existingSecret.key }}
+{{- else }}
+{{- if or .Values.config .Values.auth }}
+- name: config
+  configMap:
+    name: {{ include "snmptrap-exporter.fullname" . }}
+{{- end }}
+{{- if .Values.auth }}
+- name: auth
+  secret:
+    secretName: {{ include "snmptrap-exporter.fullname" . }}
+- name: joined-config
+  emptyDir:
+    medium: Memory
+    sizeLimit: 1Mi
+{{- end }}
+{{- end }}
+{{- with .Values.extraVolumes }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}

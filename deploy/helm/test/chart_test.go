@@ -662,3 +662,29 @@ func TestValuesDocumented(t *testing.T) {
 	}
 	walk(doc.Content[0], "")
 }
+
+// TestAppVersion fails when Chart.yaml's appVersion, the default image tag,
+// is not the repository's VERSION.
+func TestAppVersion(t *testing.T) {
+	version, err := os.ReadFile("../../../VERSION")
+	if err != nil {
+		t.Fatal(err)
+	}
+	chart, err := os.ReadFile(filepath.Join(ChartDir, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		APIVersion string `json:"apiVersion"`
+		AppVersion string `json:"appVersion"`
+	}
+	if err := sigsyaml.Unmarshal(chart, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.APIVersion != "v2" {
+		t.Errorf("Chart.yaml apiVersion %q, want v2", c.APIVersion)
+	}
+	if want := strings.TrimSpace(string(version)); c.AppVersion != want {
+		t.Errorf("Chart.yaml appVersion %q, want %q from VERSION: update it (and bump the chart's version)", c.AppVersion, want)
+	}
+}

@@ -20,9 +20,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
@@ -98,23 +99,6 @@ type exporter struct {
 	web    string
 	stderr *syncBuffer
 	done   chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func start(t *testing.T, args ...string) *exporter {
@@ -580,3 +564,6 @@ func runBinary(t *testing.T, bin string, cred *[2]int, args ...string) (string, 
 	}
 	return string(out), 0
 }
+
+// syncBuffer is the shared concurrent-safe buffer.
+type syncBuffer = testfixtures.SyncBuffer

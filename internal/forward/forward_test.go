@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/snmptrap-exporter/snmptrap_exporter/internal/testfixtures"
+
 	"github.com/go-kit/log"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
@@ -488,23 +490,6 @@ func TestNoCommunityInLogs(t *testing.T) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // readMessage takes whatever a TCP peer sends without panicking or
 // reading past what it announced.
 func FuzzReadMessage(f *testing.F) {
@@ -519,3 +504,6 @@ func FuzzReadMessage(f *testing.F) {
 		}
 	})
 }
+
+// syncBuffer is the shared concurrent-safe buffer.
+type syncBuffer = testfixtures.SyncBuffer

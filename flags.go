@@ -77,6 +77,7 @@ type flags struct {
 	storagePath      string
 	snapshotInterval time.Duration
 	mibDirs          []string
+	mibVendor        bool
 	mibTimeout       time.Duration
 	logLevel         string
 	logFormat        string
@@ -117,6 +118,7 @@ func addFlags(app *kingpin.Application) *flags {
 	app.Flag("storage.path", "Directory for state that survives restarts (the SNMP engine ID and engineBoots, the snapshot of the series), relative to the working directory.").Default("data/").StringVar(&f.storagePath)
 	app.Flag("storage.snapshot-interval", "Save the series (counters, last-seen times, rule state) under --storage.path this often, and at shutdown; restored at start. 0 saves at shutdown only.").Default("5s").DurationVar(&f.snapshotInterval)
 	app.Flag("mib.dir", "Directory of MIB files to load at start and on reload, beside the built-in ones (repeatable). Their names override the built-in ones.").StringsVar(&f.mibDirs)
+	app.Flag("mib.vendor", "Name vendor notifications (about 21,000, of 90 vendors) from the compiled vendor table, below the built-in IETF and SynOptics names and --mib.dir; --no-mib.vendor turns it off.").Default("true").BoolVar(&f.mibVendor)
 	app.Flag("mib.load-timeout", "Give up loading --mib.dir after this long and go on with the names loaded so far.").Default("30s").DurationVar(&f.mibTimeout)
 	app.Flag("log.level", "Only log messages with the given severity or above. One of: [debug, info, warn, error]").Default("info").EnumVar(&f.logLevel, "debug", "info", "warn", "error")
 	app.Flag("log.format", "Output format of log messages. One of: [logfmt, json]").Default("logfmt").EnumVar(&f.logFormat, "logfmt", "json")

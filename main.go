@@ -90,6 +90,7 @@ func run(args []string) int {
 
 	logger, slogger := logging.New(f.logLevel, f.logFormat, os.Stderr)
 	mibs := loader.NewManager(f.mibDirs, f.mibTimeout, logger)
+	mibs.UseVendor(f.mibVendor)
 	switch {
 	case command == translateCmd.FullCommand():
 		table, _ := mibs.Load(context.Background()) // the built-in names at least

@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/internal/persist"
+	"github.com/snmptrap-exporter/snmptrap_exporter/mib"
 	"github.com/snmptrap-exporter/snmptrap_exporter/mib/loader"
 )
 
@@ -59,13 +60,18 @@ func NewStorageCollector(stats func() persist.Stats) prometheus.Collector {
 
 // NewMIBCollector returns the metrics of the MIB manager's Stats.
 func NewMIBCollector(stats func() loader.Stats) prometheus.Collector {
-	modules := prometheus.NewDesc("snmptrap_mib_modules_loaded", "MIB modules in the translation table: the built-in ones plus those loaded from --mib.dir.", nil, nil)
+	modules := prometheus.NewDesc("snmptrap_mib_modules_loaded", "MIB modules in the translation table, by the source that contributed their definitions: builtin (IETF, net-snmp, SynOptics), vendor (the compiled vendor table, --[no-]mib.vendor) or mib.dir (--mib.dir). A module whose every definition a higher source replaced is not counted.", []string{"source"}, nil)
+	notifications := prometheus.NewDesc("snmptrap_mib_notifications", "Notifications (trap names) in the translation table, by the source that named them; a higher source replaces a lower one's name for the same OID (mib.dir over builtin over vendor).", []string{"source"}, nil)
 	errors := prometheus.NewDesc("snmptrap_mib_load_errors_total", "MIB files from --mib.dir that could not be loaded (each problem logged at warning with its file and line), and failed loads of a whole set.", nil, nil)
 	return &stateCollector{
-		descs: []*prometheus.Desc{modules, errors},
+		descs: []*prometheus.Desc{modules, notifications, errors},
 		collect: func(ch chan<- prometheus.Metric) {
 			s := stats()
-			ch <- prometheus.MustNewConstMetric(modules, prometheus.GaugeValue, float64(s.ModulesLoaded))
+			for _, src := range []string{mib.SourceBuiltin, mib.SourceVendor, mib.SourceMIBDir} {
+				c := s.BySource[src]
+				ch <- prometheus.MustNewConstMetric(modules, prometheus.GaugeValue, float64(c.Modules), src)
+				ch <- prometheus.MustNewConstMetric(notifications, prometheus.GaugeValue, float64(c.Notifications), src)
+			}
 			ch <- prometheus.MustNewConstMetric(errors, prometheus.CounterValue, float64(s.LoadErrors))
 		},
 	}

@@ -44,8 +44,13 @@ func TestMIBDir(t *testing.T) {
 		`snmptrap_traps_untranslated_total`:                                                              1,
 		`snmptrap_mib_load_errors_total`:                                                                 2,
 	})
-	if n := got["snmptrap_mib_modules_loaded"]; n < 10 {
-		t.Errorf("snmptrap_mib_modules_loaded = %v", n)
+	for _, src := range []string{"builtin", "vendor", "mib.dir"} {
+		if n := got[`snmptrap_mib_modules_loaded{source="`+src+`"}`]; n < 1 {
+			t.Errorf("snmptrap_mib_modules_loaded{source=%q} = %v", src, n)
+		}
+		if n := got[`snmptrap_mib_notifications{source="`+src+`"}`]; n < 1 {
+			t.Errorf("snmptrap_mib_notifications{source=%q} = %v", src, n)
+		}
 	}
 	logs := e.stderr.String()
 	for _, re := range []string{

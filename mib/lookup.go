@@ -81,10 +81,12 @@ var builtin = sync.OnceValue(func() *Table {
 	}
 	for i := range builtinNotifications {
 		n := &builtinNotifications[i]
+		n.Source = SourceBuiltin
 		t.Notifications[n.OID] = n
 	}
 	for i := range builtinObjects {
 		o := &builtinObjects[i]
+		o.Source = SourceBuiltin
 		t.Objects[o.OID] = o
 	}
 	t.idx.p.Store(buildIndex(t))

@@ -63,7 +63,17 @@ type Object struct {
 	Hint string
 	// Enums maps INTEGER values (or BITS positions) to their labels.
 	Enums map[int64]string
+	// Source says which table the definition came from (SourceBuiltin,
+	// SourceVendor, SourceMIBDir).
+	Source string
 }
+
+// Sources of definitions, in rising precedence.
+const (
+	SourceVendor  = "vendor"  // the compiled vendor table (vendor_table.bin)
+	SourceBuiltin = "builtin" // the IETF, net-snmp and SynOptics built-ins
+	SourceMIBDir  = "mib.dir" // the operator's --mib.dir
+)
 
 // HasInstances reports whether the object is a scalar or a column, whose
 // instances are what varbinds name.
@@ -77,6 +87,7 @@ type Notification struct {
 	OID     string   // dotted
 	Status  string   // "current", "deprecated", "obsolete" (empty if unknown)
 	Objects []string // the OBJECTS clause, as dotted OIDs
+	Source  string   // as Object.Source
 }
 
 // Table holds definitions by OID.

@@ -30,6 +30,9 @@ func Translate(w io.Writer, table *Table, oids []string) int {
 			if n.OID != string(dotted) {
 				fmt.Fprintf(w, ", defined at %s", n.OID)
 			}
+			if n.Source != "" {
+				fmt.Fprintf(w, ", from %s", sourceText(n.Source))
+			}
 			fmt.Fprintln(w, ")")
 			for _, o := range n.Objects {
 				if obj, _, ok := table.Object([]byte(o)); ok {
@@ -45,7 +48,11 @@ func Translate(w io.Writer, table *Table, oids []string) int {
 			if index != "" {
 				name += "." + index
 			}
-			fmt.Fprintf(w, "%s = %s (%s%s)\n", dotted, name, obj.Syntax, enums(obj))
+			fmt.Fprintf(w, "%s = %s (%s%s", dotted, name, obj.Syntax, enums(obj))
+			if obj.Source != "" {
+				fmt.Fprintf(w, ", from %s", sourceText(obj.Source))
+			}
+			fmt.Fprintln(w, ")")
 			continue
 		}
 		if obj, _, ok := table.Object(dotted); ok {
@@ -68,4 +75,17 @@ func enums(o *Object) string {
 		parts[i] = fmt.Sprintf("%s(%d)", o.Enums[v], v)
 	}
 	return " {" + strings.Join(parts, ", ") + "}"
+}
+
+// sourceText names a definition's source for people.
+func sourceText(s string) string {
+	switch s {
+	case SourceBuiltin:
+		return "the built-in IETF and SynOptics table"
+	case SourceVendor:
+		return "the vendor table"
+	case SourceMIBDir:
+		return "--mib.dir"
+	}
+	return s
 }

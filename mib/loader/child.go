@@ -321,7 +321,7 @@ func (l *load) run() *document {
 		for _, src := range l.ordered {
 			if src.loaded != nil {
 				l.checkImports(src)
-				l.emit(doc, src)
+				l.emitSafely(doc, src)
 			}
 		}
 		l.reportCycles()
@@ -429,6 +429,23 @@ func (l *load) checkImports(src *source) {
 			}
 		}
 	}
+}
+
+// emitSafely is emit with gosmi's panics (seen on vendor modules: an
+// enumeration it cannot build) turned into the module's error, and what
+// the module had added so far taken out again: one bad module must not
+// take the others down with it.
+func (l *load) emitSafely(doc *document, src *source) {
+	mods, notes, objs := len(doc.Modules), len(doc.Notifications), len(doc.Objects)
+	defer func() {
+		if r := recover(); r != nil {
+			doc.Modules, doc.Notifications, doc.Objects = doc.Modules[:mods], doc.Notifications[:notes], doc.Objects[:objs]
+			l.failed[src.module] = true
+			l.fileError(FileError{File: src.file, Line: src.line, Module: src.module,
+				Message: fmt.Sprintf("the MIB parser panicked while reading its definitions: %v", r)})
+		}
+	}()
+	l.emit(doc, src)
 }
 
 // emit adds a loaded module's objects and notifications to the document.

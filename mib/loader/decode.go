@@ -113,7 +113,7 @@ func Decode(data []byte) (*mib.Table, []FileError, error) {
 		if t.Objects[oid] != nil {
 			continue
 		}
-		obj := &mib.Object{Module: o.Module, Name: o.Name, OID: oid, Kind: kindOfName(o.Kind), Syntax: syntaxOf(o.Syntax)}
+		obj := &mib.Object{Module: o.Module, Name: o.Name, OID: oid, Kind: kindOfName(o.Kind), Syntax: syntaxOf(o.Syntax), Source: mib.SourceMIBDir}
 		if validName(o.TC) {
 			obj.TC = o.TC
 		}
@@ -142,7 +142,7 @@ func Decode(data []byte) (*mib.Table, []FileError, error) {
 		if t.Notifications[oid] != nil {
 			continue
 		}
-		nt := &mib.Notification{Module: n.Module, Name: n.Name, OID: oid, Status: statusOfName(n.Status)}
+		nt := &mib.Notification{Module: n.Module, Name: n.Name, OID: oid, Status: statusOfName(n.Status), Source: mib.SourceMIBDir}
 		for _, obj := range n.Objects {
 			if o, ok := canonicalOID(obj); ok {
 				nt.Objects = append(nt.Objects, o)
@@ -261,3 +261,34 @@ func truncate(s string, n int) string {
 }
 
 var errNoOutput = errors.New("MIB loader wrote no output")
+
+// Raw is the mib-load child's document as written, with every copy of
+// every definition (Decode keeps the first of each OID): for the vendor
+// table's generator, which applies a rule of its own.
+type Raw = document
+
+// ParseRaw reads the child's document.
+func ParseRaw(data []byte) (*Raw, error) {
+	var doc document
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("MIB loader output: %w", err)
+	}
+	if doc.Version != formatVersion {
+		return nil, fmt.Errorf("MIB loader output: format version %d, want %d", doc.Version, formatVersion)
+	}
+	return &doc, nil
+}
+
+// CanonicalOID returns a dotted OID in the table's form (no leading dot,
+// arcs in range), and whether it is one.
+func CanonicalOID(s string) (string, bool) { return canonicalOID(s) }
+
+// ValidName reports whether s is fit for a module, object or label name.
+func ValidName(s string) bool { return validName(s) }
+
+// Status, Syntax, Kind and ValidHint clean the child's values as Decode
+// does.
+func Status(s string) string     { return statusOfName(s) }
+func Syntax(s string) mib.Syntax { return syntaxOf(s) }
+func Kind(s string) mib.Kind     { return kindOfName(s) }
+func ValidHint(s string) bool    { return validHint(s) }

@@ -65,7 +65,7 @@ func checkAcme(t *testing.T, tab *mib.Table) {
 	const acme = "1.3.6.1.4.1.99999"
 	n := notification(t, tab, acme+".2.0.1")
 	want := &mib.Notification{Module: "ACME-TRAP-MIB", Name: "acmeFanFailure", OID: acme + ".2.0.1", Status: "current",
-		Objects: []string{acme + ".1.1.1.2", acme + ".1.1.1.3", acme + ".1.1.1.4", "1.3.6.1.2.1.2.2.1.1"}}
+		Objects: []string{acme + ".1.1.1.2", acme + ".1.1.1.3", acme + ".1.1.1.4", "1.3.6.1.2.1.2.2.1.1"}, Source: mib.SourceMIBDir}
 	if !reflect.DeepEqual(n, want) {
 		t.Errorf("acmeFanFailure = %+v, want %+v", n, want)
 	}
@@ -87,7 +87,7 @@ func checkAcme(t *testing.T, tab *mib.Table) {
 		acme + ".1.1.1.5": {Name: "acmeFanTurns", Kind: mib.KindColumn, Syntax: mib.SyntaxCounter64},
 	}
 	for oid, w := range wantObjects {
-		w.Module, w.OID = "ACME-TRAP-MIB", oid
+		w.Module, w.OID, w.Source = "ACME-TRAP-MIB", oid, mib.SourceMIBDir
 		if got := object(t, tab, oid); !reflect.DeepEqual(*got, w) {
 			t.Errorf("object %s = %+v, want %+v", oid, *got, w)
 		}

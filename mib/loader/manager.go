@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,8 +22,10 @@ type Manager struct {
 	timeout time.Duration
 	logger  log.Logger
 
-	modules atomic.Int64  // MIB modules in the table last loaded
-	errors  atomic.Uint64 // files that failed, and failed loads of a whole set
+	vendor  bool                              // the vendor table below the built-in one
+	counts  atomic.Pointer[map[string][2]int] // per source: modules, notifications
+	modules atomic.Int64                      // MIB modules in the table last loaded
+	errors  atomic.Uint64                     // files that failed, and failed loads of a whole set
 }
 
 // Stats are the manager's gauge and counter, for metrics.
@@ -33,11 +36,72 @@ type Stats struct {
 	// LoadErrors counts MIB files that could not be loaded, and failed
 	// loads of a whole set.
 	LoadErrors uint64
+	// BySource is, for each source of definitions in the table in use
+	// (mib.SourceBuiltin, mib.SourceVendor, mib.SourceMIBDir), the modules
+	// and the notifications it contributed: what the sources below it
+	// define at the same OIDs is not counted.
+	BySource map[string]SourceCount
 }
+
+// SourceCount is what one source contributed to the table in use.
+type SourceCount struct{ Modules, Notifications int }
 
 // Stats returns the manager's counts.
 func (mm *Manager) Stats() Stats {
-	return Stats{ModulesLoaded: int(mm.modules.Load()), LoadErrors: mm.errors.Load()}
+	s := Stats{ModulesLoaded: int(mm.modules.Load()), LoadErrors: mm.errors.Load(), BySource: map[string]SourceCount{}}
+	if c := mm.counts.Load(); c != nil {
+		for k, v := range *c {
+			s.BySource[k] = SourceCount{Modules: v[0], Notifications: v[1]}
+		}
+	}
+	return s
+}
+
+// UseVendor puts the compiled vendor table (mib.Vendor) below the
+// built-in one in every table Load returns; call it before the first Load.
+func (mm *Manager) UseVendor(on bool) { mm.vendor = on }
+
+// base is the built-in table, over the vendor table when that is on.
+func (mm *Manager) base() *mib.Table {
+	if !mm.vendor {
+		return mib.Builtin()
+	}
+	return vendorBase()
+}
+
+var vendorBase = sync.OnceValue(func() *mib.Table {
+	v, err := mib.Vendor()
+	if err != nil {
+		return mib.Builtin() // the test of the embedded table catches this
+	}
+	return v.Merge(mib.Builtin())
+})
+
+// count notes what each source contributed to t.
+func (mm *Manager) count(t *mib.Table) {
+	mods := map[string]map[string]bool{}
+	c := map[string][2]int{}
+	note := func(source, module string) {
+		if mods[source] == nil {
+			mods[source] = map[string]bool{}
+		}
+		mods[source][module] = true
+	}
+	for _, n := range t.Notifications {
+		x := c[n.Source]
+		x[1]++
+		c[n.Source] = x
+		note(n.Source, n.Module)
+	}
+	for _, o := range t.Objects {
+		note(o.Source, o.Module)
+	}
+	for src, m := range mods {
+		x := c[src]
+		x[0] = len(m)
+		c[src] = x
+	}
+	mm.counts.Store(&c)
 }
 
 // Dirs returns the directories the manager loads.
@@ -57,7 +121,8 @@ func NewManager(dirs []string, timeout time.Duration, logger log.Logger) *Manage
 // built-in names only and err says why (a reload then keeps the names it
 // had).
 func (mm *Manager) Load(ctx context.Context) (table *mib.Table, err error) {
-	table = mib.Builtin()
+	table = mm.base()
+	defer func() { mm.count(table) }()
 	if len(mm.dirs) == 0 {
 		mm.modules.Store(int64(len(table.Modules)))
 		return table, nil

@@ -1,0 +1,178 @@
+package mib
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"unsafe"
+)
+
+// The vendor table: notifications of about 90 vendors' MIBs and the
+// objects they carry, compiled by mib/internal/vendorgen from
+// netdisco-mibs (see README.md, "The vendor table"). It is a table of
+// facts; no MIB file is in the binary.
+//
+//go:embed vendor_table.bin
+var vendorData []byte
+
+// vendorMagic is vendorgen.Magic: the format and its version.
+const vendorMagic = "snmptrap-vendor-table\x01"
+
+var vendor = sync.OnceValues(func() (*Table, error) { return DecodeVendor(vendorData) })
+
+// Vendor returns the compiled vendor table, decoded on the first call
+// (every call returns the same table; do not modify it). Its definitions
+// come below the built-in ones and an operator's --mib.dir.
+func Vendor() (*Table, error) { return vendor() }
+
+// DecodeVendor decodes a table in vendorgen's form.
+func DecodeVendor(data []byte) (*Table, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("vendor table: %w", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(zr, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("vendor table: %w", err)
+	}
+	d := &vendorDecoder{b: raw}
+	if !bytes.HasPrefix(raw, []byte(vendorMagic)) {
+		return nil, errors.New("vendor table: not this format or version")
+	}
+	d.b = d.b[len(vendorMagic):]
+	// The strings share one allocation.
+	n := d.count()
+	strs := make([]string, n)
+	lens := make([]int, n)
+	rest := d.b
+	total := 0
+	for i := range n {
+		l := d.count()
+		if d.err != nil || l > len(d.b) {
+			return nil, errors.New("vendor table: truncated string table")
+		}
+		lens[i] = l
+		d.b = d.b[l:]
+		total += l
+	}
+	arena := make([]byte, 0, total)
+	d2 := &vendorDecoder{b: rest}
+	for i := range n {
+		d2.count()
+		arena = append(arena, d2.b[:lens[i]]...)
+		d2.b = d2.b[lens[i]:]
+	}
+	all := unsafe.String(unsafe.SliceData(arena), len(arena))
+	off := 0
+	for i := range n {
+		strs[i] = all[off : off+lens[i]]
+		off += lens[i]
+	}
+	str := func() string {
+		i := d.index()
+		if i >= len(strs) {
+			d.fail()
+			return ""
+		}
+		return strs[i]
+	}
+
+	t := &Table{}
+	nn := d.count()
+	t.Notifications = make(map[string]*Notification, nn)
+	notes := make([]Notification, nn)
+	for i := range notes {
+		x := &notes[i]
+		x.OID, x.Module, x.Name, x.Status, x.Source = str(), str(), str(), str(), SourceVendor
+		if k := d.count(); k > 0 {
+			x.Objects = make([]string, k)
+			for j := range x.Objects {
+				x.Objects[j] = str()
+			}
+		}
+		t.Notifications[x.OID] = x
+	}
+	no := d.count()
+	t.Objects = make(map[string]*Object, no)
+	objs := make([]Object, no)
+	for i := range objs {
+		o := &objs[i]
+		o.OID, o.Module, o.Name = str(), str(), str()
+		o.Kind, o.Syntax = Kind(str()), Syntax(str())
+		o.TC, o.Hint, o.Source = str(), str(), SourceVendor
+		if k := d.count(); k > 0 {
+			o.Enums = make(map[int64]string, k)
+			for range k {
+				v := d.varint()
+				o.Enums[v] = str()
+			}
+		}
+		t.Objects[o.OID] = o
+	}
+	t.Modules = make([]string, d.count())
+	for i := range t.Modules {
+		t.Modules[i] = str()
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	if len(d.b) != 0 {
+		return nil, errors.New("vendor table: trailing bytes")
+	}
+	t.idx.p.Store(buildIndex(t))
+	return t, nil
+}
+
+type vendorDecoder struct {
+	b   []byte
+	err error
+}
+
+func (d *vendorDecoder) fail() {
+	if d.err == nil {
+		d.err = errors.New("vendor table: truncated or corrupt")
+	}
+}
+
+// count reads an unsigned varint that counts something (or a string's
+// length): every counted thing takes at least a byte, so it cannot exceed
+// what is left of the data, which bounds every allocation.
+func (d *vendorDecoder) count() int {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 || v > uint64(len(d.b)) {
+		d.fail()
+		d.b = nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return int(v)
+}
+
+// index reads an unsigned varint that indexes the string table (checked
+// by the caller).
+func (d *vendorDecoder) index() int {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 || v > 1<<31 {
+		d.fail()
+		d.b = nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return int(v)
+}
+
+func (d *vendorDecoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail()
+		d.b = nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}

@@ -1,0 +1,40 @@
+package mib
+
+import (
+	"testing"
+)
+
+func TestVendorTable(t *testing.T) {
+	v, err := Vendor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.Notifications); n < 20000 {
+		t.Errorf("%d notifications, want about 21,000", n)
+	}
+	for oid, want := range map[string]string{
+		"1.3.6.1.4.1.9.9.43.2.0.1": "CISCO-CONFIG-MAN-MIB::ciscoConfigManEvent",
+		"1.3.6.1.4.1.2636.4.1.1":   "JUNIPER-MIB::jnxPowerSupplyFailure",
+	} {
+		if got, ok := v.NotificationName([]byte(oid)); !ok || got != want {
+			t.Errorf("%s = %q, want %q", oid, got, want)
+		}
+	}
+	n, _ := v.Notification([]byte("1.3.6.1.4.1.2636.4.1.1"))
+	if n.Source != SourceVendor || len(n.Objects) == 0 {
+		t.Errorf("%+v", n)
+	}
+	o, _, ok := v.Object([]byte("1.3.6.1.4.1.2636.3.1.13.1.6.1.1.0.0"))
+	if !ok || o.Name != "jnxOperatingState" || o.Enums[6] != "down" {
+		t.Errorf("jnxOperatingState: %+v %v", o, ok)
+	}
+}
+
+// A corrupt table is an error, never a panic or a huge allocation.
+func FuzzDecodeVendor(f *testing.F) {
+	f.Add(vendorData[:200])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		DecodeVendor(b)
+	})
+}

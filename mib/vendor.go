@@ -40,6 +40,11 @@ func DecodeVendor(data []byte) (*Table, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vendor table: %w", err)
 	}
+	return decodeVendorRaw(raw)
+}
+
+// decodeVendorRaw decodes the uncompressed table.
+func decodeVendorRaw(raw []byte) (*Table, error) {
 	d := &vendorDecoder{b: raw}
 	if !bytes.HasPrefix(raw, []byte(vendorMagic)) {
 		return nil, errors.New("vendor table: not this format or version")

@@ -1,6 +1,9 @@
 package mib
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"testing"
 )
 
@@ -30,11 +33,24 @@ func TestVendorTable(t *testing.T) {
 	}
 }
 
-// A corrupt table is an error, never a panic or a huge allocation.
+// A corrupt table is an error, never a panic or a huge allocation: the
+// decoder under the gzip layer, seeded with pieces of the real table.
 func FuzzDecodeVendor(f *testing.F) {
-	f.Add(vendorData[:200])
+	zr, err := gzip.NewReader(bytes.NewReader(vendorData))
+	if err != nil {
+		f.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(raw[:512])
+	f.Add(raw[:4096])
+	f.Add([]byte(vendorMagic + "\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		DecodeVendor(b)
+		if tab, err := decodeVendorRaw(b); err == nil && tab == nil {
+			t.Fatal("no table and no error")
+		}
 	})
 }

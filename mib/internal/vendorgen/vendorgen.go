@@ -184,14 +184,21 @@ func Generate(root string) (*Result, error) {
 		c *copyOf
 	}
 	notes := map[string]pickN{}
+	conflicts := map[string][]string{} // OID -> the modules that define it, when more than one
 	for _, n := range doc.Notifications {
 		oid, ok := loader.CanonicalOID(n.OID)
 		if !ok || !loader.ValidName(n.Module) || !loader.ValidName(n.Name) {
 			continue
 		}
 		c := moduleCopy(n.Module)
-		if old, dup := notes[oid]; dup && !better(c, old.c) {
-			continue
+		if old, dup := notes[oid]; dup {
+			if len(conflicts[oid]) == 0 {
+				conflicts[oid] = []string{old.n.Module + "::" + old.n.Name}
+			}
+			conflicts[oid] = append(conflicts[oid], n.Module+"::"+n.Name)
+			if !better(c, old.c) {
+				continue
+			}
 		}
 		nt := &mib.Notification{Module: n.Module, Name: n.Name, OID: oid, Status: loader.Status(n.Status)}
 		for _, o := range n.Objects {
@@ -260,13 +267,13 @@ func Generate(root string) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Table: table, Notifications: len(t.Notifications), Objects: len(t.Objects), Modules: len(t.Modules), Files: files}
-	res.Report = report(root, dirs, doc, t, skip, res)
+	res.Report = report(root, dirs, doc, t, skip, conflicts, res)
 	return res, nil
 }
 
 // report lists, per vendor directory, the notifications the table took
 // from it, and every file or module that did not load, with the reason.
-func report(root string, dirs []string, doc *loader.Raw, t *mib.Table, skip []string, res *Result) []byte {
+func report(root string, dirs []string, doc *loader.Raw, t *mib.Table, skip []string, conflicts map[string][]string, res *Result) []byte {
 	var b bytes.Buffer
 	rel := func(p string) string {
 		if r, err := filepath.Rel(root, p); err == nil {
@@ -296,6 +303,18 @@ func report(root string, dirs []string, doc *loader.Raw, t *mib.Table, skip []st
 	b.WriteString("\n## Copies left out by the rule (newest LAST-UPDATED, then the vendor's own directory)\n\n")
 	for _, s := range skip {
 		fmt.Fprintf(&b, "- %s\n", rel(s))
+	}
+	fmt.Fprintf(&b, "\n## Notification OIDs defined by more than one module (%d): the rule's choice first\n\n", len(conflicts))
+	for _, oid := range sortedKeys(conflicts) {
+		names := slices.Clone(conflicts[oid])
+		slices.Sort(names)
+		names = slices.Compact(names)
+		chosen := t.Notifications[oid].Module + "::" + t.Notifications[oid].Name
+		others := slices.DeleteFunc(names, func(n string) bool { return n == chosen })
+		if len(others) == 0 {
+			continue // one module, twice
+		}
+		fmt.Fprintf(&b, "- %s: **%s** over %s\n", oid, chosen, strings.Join(others, ", "))
 	}
 	b.WriteString("\n## Problems the loader reported\n\nA module with a problem still gives what could be placed; a module that did not load gives nothing.\n\n| file | line | module | problem |\n|---|---|---|---|\n")
 	errs := slices.Clone(doc.Errors)

@@ -10,6 +10,7 @@
 package mib
 
 //go:generate go run ./internal/mibgen
+//go:generate go run ./internal/vendormibgen
 
 // Syntax is an object's base type as far as rendering needs it.
 type Syntax string

@@ -59,6 +59,7 @@ go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 echo "== unit and integration tests (race detector)"
 go test -race -count=1 ./...
+go test -count=1 -run 'TestVendor' ./mib/internal/vendorgen/ # skipped under -race: slow
 
 # The Helm chart's tests are a Go module of their own (deploy/helm/test), so
 # that the Kubernetes API modules stay out of the exporter's go.mod; they run

@@ -94,67 +94,11 @@ type Result struct {
 // Generate reads root (a directory of vendor directories) and builds the
 // table and its report.
 func Generate(root string) (*Result, error) {
-	entries, err := os.ReadDir(root)
+	dirs, copies, files, err := scan(root)
 	if err != nil {
 		return nil, err
 	}
-	var dirs []string
-	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			dirs = append(dirs, e.Name())
-		}
-	}
-	sort.Strings(dirs)
-
-	// Every copy of every module, and the rule's choice among them.
-	copies := map[string][]*copyOf{}
-	files := 0
-	for i, d := range dirs {
-		list, err := os.ReadDir(filepath.Join(root, d))
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range list {
-			if f.IsDir() || strings.HasPrefix(f.Name(), ".") {
-				continue
-			}
-			path := filepath.Join(root, d, f.Name())
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return nil, err
-			}
-			files++
-			heads := moduleHeader.FindAllSubmatchIndex(data, -1)
-			for j, h := range heads {
-				end := len(data)
-				if j+1 < len(heads) {
-					end = heads[j+1][0]
-				}
-				c := &copyOf{module: string(data[h[2]:h[3]]), file: path, dir: d, dirIndex: i, multi: len(heads) > 1}
-				if m := lastUpdated.FindSubmatch(data[h[0]:end]); m != nil {
-					c.updated = normUpdated(string(m[1]))
-				}
-				copies[c.module] = append(copies[c.module], c)
-			}
-		}
-	}
-	chosen := map[string]*copyOf{}
-	var skip []string
-	for name, cs := range copies {
-		best := cs[0]
-		for _, c := range cs[1:] {
-			if better(c, best) {
-				best = c
-			}
-		}
-		chosen[name] = best
-		for _, c := range cs {
-			if c != best && !c.multi {
-				skip = append(skip, c.file)
-			}
-		}
-	}
-	sort.Strings(skip)
+	chosen, skip := choose(copies)
 
 	// The project's loader, in-process (it runs alone here), over every
 	// vendor directory, the losing copies skipped.
@@ -269,6 +213,76 @@ func Generate(root string) (*Result, error) {
 	res := &Result{Table: table, Notifications: len(t.Notifications), Objects: len(t.Objects), Modules: len(t.Modules), Files: files}
 	res.Report = report(root, dirs, doc, t, skip, conflicts, res)
 	return res, nil
+}
+
+// scan finds every copy of every module under root's vendor directories
+// (sorted by name, hidden ones left out) by its DEFINITIONS header, with
+// its LAST-UPDATED, and counts the files.
+func scan(root string) (dirs []string, copies map[string][]*copyOf, files int, err error) {
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	sort.Strings(dirs)
+	copies = map[string][]*copyOf{}
+	for i, d := range dirs {
+		list, err := os.ReadDir(filepath.Join(root, d))
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		for _, f := range list {
+			if f.IsDir() || strings.HasPrefix(f.Name(), ".") {
+				continue
+			}
+			path := filepath.Join(root, d, f.Name())
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			files++
+			heads := moduleHeader.FindAllSubmatchIndex(data, -1)
+			for j, h := range heads {
+				end := len(data)
+				if j+1 < len(heads) {
+					end = heads[j+1][0]
+				}
+				c := &copyOf{module: string(data[h[2]:h[3]]), file: path, dir: d, dirIndex: i, multi: len(heads) > 1}
+				if m := lastUpdated.FindSubmatch(data[h[0]:end]); m != nil {
+					c.updated = normUpdated(string(m[1]))
+				}
+				copies[c.module] = append(copies[c.module], c)
+			}
+		}
+	}
+	return dirs, copies, files, nil
+}
+
+// choose applies the rule to each module's copies: the chosen copy by
+// module, and the files of the others (sorted) for the loader to skip. A
+// file holding several modules is never skipped.
+func choose(copies map[string][]*copyOf) (chosen map[string]*copyOf, skip []string) {
+	chosen = map[string]*copyOf{}
+	for name, cs := range copies {
+		best := cs[0]
+		for _, c := range cs[1:] {
+			if better(c, best) {
+				best = c
+			}
+		}
+		chosen[name] = best
+		for _, c := range cs {
+			if c != best && !c.multi {
+				skip = append(skip, c.file)
+			}
+		}
+	}
+	sort.Strings(skip)
+	return chosen, skip
 }
 
 // report lists, per vendor directory, the notifications the table took

@@ -158,15 +158,19 @@ type source struct {
 	imports  []importClause
 	defs     []definition
 	defined  map[string]bool // the names in defs
+	values   map[string]int  // the first value definition of a name, by index in defs
 	loaded   *types.SmiModule
 	oids     map[string]types.Oid // nameOID's answers, nil included
 }
 
 func newSource(m sniffedModule) *source {
 	src := &source{module: m.Name, line: m.Line, imports: m.Imports, defs: m.Defs, end: -1,
-		defined: make(map[string]bool, len(m.Defs))}
-	for _, d := range m.Defs {
+		defined: make(map[string]bool, len(m.Defs)), values: make(map[string]int, len(m.Defs))}
+	for i, d := range m.Defs {
 		src.defined[d.Name] = true
+		if _, ok := src.values[d.Name]; d.Value && !ok {
+			src.values[d.Name] = i
+		}
 	}
 	return src
 }
@@ -633,8 +637,8 @@ func (l *load) placeName(src *source, name string) types.Oid {
 	} else if !src.defined[name] {
 		return nil
 	}
-	i := slices.IndexFunc(src.defs, func(d definition) bool { return d.Name == name && d.Value })
-	if i < 0 || !src.defs[i].HasOID {
+	i, ok := src.values[name]
+	if !ok || !src.defs[i].HasOID {
 		return nil
 	}
 	d := &src.defs[i]

@@ -158,14 +158,19 @@ type source struct {
 	imports  []importClause
 	defs     []definition
 	defined  map[string]bool // the names in defs
+	values   map[string]int  // the first value definition of a name, by index in defs
 	loaded   *types.SmiModule
+	oids     map[string]types.Oid // nameOID's answers, nil included
 }
 
 func newSource(m sniffedModule) *source {
 	src := &source{module: m.Name, line: m.Line, imports: m.Imports, defs: m.Defs, end: -1,
-		defined: make(map[string]bool, len(m.Defs))}
-	for _, d := range m.Defs {
+		defined: make(map[string]bool, len(m.Defs)), values: make(map[string]int, len(m.Defs))}
+	for i, d := range m.Defs {
 		src.defined[d.Name] = true
+		if _, ok := src.values[d.Name]; d.Value && !ok {
+			src.values[d.Name] = i
+		}
 	}
 	return src
 }
@@ -451,12 +456,14 @@ func (l *load) emitSafely(doc *document, src *source) {
 // emit adds a loaded module's objects and notifications to the document.
 //
 // gosmi leaves some nodes without an OID: a node whose parent it does not
-// know (a missing import), and the second and later of the nodes that
-// share an implicit intermediate arc — `{ prefix 0 2 }` after
-// `{ prefix 0 1 }`, the usual form of SMIv2 notifications converted from
-// SMIv1, where gosmi attaches the new node to a copy of the "0" node that
-// is not in the tree. For those, the OID value the sniffer read is
-// resolved here, against the module's other nodes and its imports.
+// know (a missing import), and a node whose value runs through implicit
+// intermediate arcs that are already in the OID tree — `{ prefix 0 2 }`
+// after `{ prefix 0 1 }` (the usual form of SMIv2 notifications converted
+// from SMIv1), or `{ enterprises 9 6 1 101 }` after another module defined
+// enterprises.9 — where gosmi attaches the new node to a copy of the
+// existing arc that is not in the tree; and everything below such a node,
+// in any module. For those, nameOID resolves the OID value the sniffer
+// read.
 func (l *load) emit(doc *document, src *source) {
 	doc.Modules = append(doc.Modules, docModule{Name: src.module, File: src.file})
 	mod := gosmi.CreateModule(src.loaded)
@@ -494,33 +501,10 @@ func (l *load) emit(doc *document, src *source) {
 		}
 		e.def = d
 	}
-	// Place what gosmi did not, until nothing more can be (a node's
-	// parent may come after it in the file).
-	for progress := true; progress; {
-		progress = false
-		for _, e := range entries {
-			if e.oid != nil || e.def == nil || !e.def.HasOID {
-				continue
-			}
-			var base types.Oid
-			if e.def.Parent != "" {
-				if p := byName[e.def.Parent]; p != nil {
-					base = p.oid
-				} else {
-					base = l.importedOID(src, e.def.Parent)
-				}
-				if base == nil {
-					continue
-				}
-			}
-			oid := make(types.Oid, 0, len(base)+len(e.def.Arcs))
-			oid = append(oid, base...)
-			for _, a := range e.def.Arcs {
-				oid = append(oid, types.SmiSubId(a))
-			}
-			if rooted(oid) && len(oid) <= maxOIDArcs {
-				e.oid, progress = oid, true
-			}
+	// Place what gosmi did not.
+	for _, e := range entries {
+		if e.oid == nil && e.def != nil {
+			e.oid = l.nameOID(src, e.def.Name)
 		}
 	}
 
@@ -615,15 +599,79 @@ func rooted(oid types.Oid) bool { return len(oid) > 0 && oid[0] <= 2 }
 // wellKnownOIDs are the roots gosmi defines itself.
 var wellKnownOIDs = map[string]types.Oid{"ccitt": {0}, "iso": {1}, "joint-iso-ccitt": {2}}
 
-// importedOID returns the OID of a name the module imports, or nil.
-func (l *load) importedOID(src *source, name string) types.Oid {
+// nameOID returns the OID of a name as module src sees it, or nil: gosmi's
+// when gosmi placed the node, else the value the sniffer read (`{ parent
+// 6 1 }`, `{ iso(1) org(3) 6 }`) with its parent resolved the same way, in
+// the module or, for an imported name, in the module it comes from. The
+// answers are remembered per module; a name met again while it is being
+// resolved (a definition that hangs off itself) has none.
+func (l *load) nameOID(src *source, name string) types.Oid {
+	if oid, ok := src.oids[name]; ok {
+		return oid
+	}
+	if src.oids == nil {
+		src.oids = make(map[string]types.Oid)
+	}
+	src.oids[name] = nil
+	oid := l.placeName(src, name)
+	src.oids[name] = oid
+	return oid
+}
+
+func (l *load) placeName(src *source, name string) types.Oid {
 	if oid, ok := wellKnownOIDs[name]; ok {
 		return oid
 	}
+	mod := src.loaded
+	if mod == nil && smi.IsLoaded(src.module) {
+		mod = smi.GetModule(src.module)
+	}
+	if mod != nil {
+		if raw := smi.GetNode(mod, name); raw != nil {
+			if rooted(raw.Oid) {
+				return raw.Oid
+			}
+		} else if !src.defined[name] {
+			return l.importedOID(src, name)
+		}
+	} else if !src.defined[name] {
+		return nil
+	}
+	i, ok := src.values[name]
+	if !ok || !src.defs[i].HasOID {
+		return nil
+	}
+	d := &src.defs[i]
+	var base types.Oid
+	if d.Parent != "" {
+		if base = l.nameOID(src, d.Parent); base == nil {
+			return nil
+		}
+	}
+	oid := make(types.Oid, 0, len(base)+len(d.Arcs))
+	oid = append(oid, base...)
+	for _, a := range d.Arcs {
+		oid = append(oid, types.SmiSubId(a))
+	}
+	if !rooted(oid) || len(oid) > maxOIDArcs {
+		return nil
+	}
+	return oid
+}
+
+// importedOID returns the OID of a name the module imports, or nil.
+func (l *load) importedOID(src *source, name string) types.Oid {
 	for _, c := range src.imports {
 		if !slices.Contains(c.Names, name) || !smi.IsLoaded(c.Module) {
 			continue
 		}
+		if target := l.sources[c.Module]; target != nil {
+			if oid := l.nameOID(target, name); oid != nil {
+				return oid
+			}
+			continue
+		}
+		// A module gosmi knows under another name (RFC1065-SMI).
 		if raw := smi.GetNode(smi.GetModule(c.Module), name); raw != nil && rooted(raw.Oid) {
 			return raw.Oid
 		}
@@ -632,13 +680,19 @@ func (l *load) importedOID(src *source, name string) types.Oid {
 }
 
 // objectOID is the OID of a notification's object: gosmi's, or the one
-// placed above for an object of the same module.
+// placed above for an object of the same module, or nameOID's in the
+// object's module.
 func (l *load) objectOID(o gosmi.SmiNode, byName map[string]*entry) types.Oid {
 	if rooted(o.Oid) {
 		return o.Oid
 	}
 	if e := byName[o.Name]; e != nil && e.node != nil && e.node.GetRaw() == o.GetRaw() {
 		return e.oid
+	}
+	if m := smi.GetNodeModule(o.GetRaw()); m != nil && o.Name != "" {
+		if src := l.sources[string(m.Name)]; src != nil && smi.IsLoaded(src.module) {
+			return l.nameOID(src, o.Name)
+		}
 	}
 	return nil
 }

@@ -589,3 +589,49 @@ END
 		t.Errorf("zabs = %+v", o)
 	}
 }
+
+// TestLoadSharedArcs covers a root written with implicit arcs through
+// another module's part of the tree: SUB-MIB's { enterprises 99990 6 1 }
+// after HOLD-SMI (loaded first, and named by nobody) defined 99990 and
+// 99990.6. gosmi leaves sub without an OID, and with it everything that
+// hangs off it in the modules that import it (SUB-TRAPS-MIB lost all its
+// definitions, the SMIv1 TRAP-TYPE with ENTERPRISE sub too). The result
+// must not depend on HOLD-SMI being there.
+func TestLoadSharedArcs(t *testing.T) {
+	const sub = "1.3.6.1.4.1.99990.6.1"
+	check := func(t *testing.T, dir string) {
+		tab, errs, _ := loadDirs(t, 30*time.Second, dir)
+		if len(errs) != 0 {
+			t.Errorf("errors: %v", errs)
+		}
+		want := map[string]*mib.Notification{
+			sub + ".0.3": {Module: "SUB-TRAPS-MIB", Name: "subFanFault", OID: sub + ".0.3", Status: "current",
+				Objects: []string{sub + ".1.1", sub + ".1.2"}, Source: mib.SourceMIBDir},
+			sub + ".0.4": {Module: "SUB-TRAPS-MIB", Name: "subFanRecovered", OID: sub + ".0.4", Status: "current",
+				Objects: []string{sub + ".1.1"}, Source: mib.SourceMIBDir},
+			sub + ".0.7": {Module: "SUB-TRAPS-MIB", Name: "subLegacyFault", OID: sub + ".0.7", // no STATUS in SMIv1
+				Objects: []string{sub + ".1.2"}, Source: mib.SourceMIBDir},
+		}
+		for oid, w := range want {
+			if n := tab.Notifications[oid]; !reflect.DeepEqual(n, w) {
+				t.Errorf("%s = %+v, want %+v", oid, n, w)
+			}
+		}
+		if len(tab.Notifications) != len(want) {
+			t.Errorf("%d notifications, want %d", len(tab.Notifications), len(want))
+		}
+		for oid, name := range map[string]string{sub: "sub", sub + ".0": "subTraps", sub + ".1": "subObjects", sub + ".1.1": "subErrorText", sub + ".1.2": "subErrorLevel"} {
+			if o := object(t, tab, oid); o.Name != name {
+				t.Errorf("%s = %s, want %s", oid, o.Name, name)
+			}
+		}
+	}
+	t.Run("after HOLD-SMI", func(t *testing.T) { check(t, "testdata/sharedarc") })
+	t.Run("alone", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, f := range []string{"2-sub-mib.mib", "3-sub-traps-mib.mib"} {
+			copyFile(t, filepath.Join("testdata/sharedarc", f), filepath.Join(dir, f))
+		}
+		check(t, dir)
+	})
+}

@@ -38,8 +38,9 @@ type definition struct {
 	Macro string // for a value: the macro ("OBJECT-TYPE") or "OBJECT IDENTIFIER"
 	// The value "{ parent 3 0 1 }" (Parent "" when it starts from the
 	// root, "{ iso(1) org(3) }"). HasOID is false when the value is not of
-	// that form (a TRAP-TYPE's "::= 4", or text the sniffer did not
-	// follow). The loader uses it where gosmi cannot place a node.
+	// that form (text the sniffer did not follow). A TRAP-TYPE's
+	// "ENTERPRISE e ... ::= 4" is read as { e 0 4 }. The loader uses it
+	// where gosmi cannot place a node.
 	Parent string
 	Arcs   []uint32
 	HasOID bool
@@ -184,9 +185,17 @@ func sniff(data []byte) []sniffedModule {
 				m.Defs = append(m.Defs, definition{Name: string(p[0].text), Line: p[0].line})
 				pending = -1
 			case s == "::=" && pending >= 0:
-				t.oidValue(&m.Defs[pending])
+				d := &m.Defs[pending]
+				if d.Macro == "TRAP-TYPE" {
+					t.trapNumber(d)
+				} else {
+					t.oidValue(d)
+				}
 				pending, n = -1, 0
 				continue
+			case pending >= 0 && n >= 1 && string(p[0].text) == "ENTERPRISE" && isLowerIdent(tok.text) &&
+				m.Defs[pending].Macro == "TRAP-TYPE":
+				m.Defs[pending].Parent = s
 			}
 		}
 		p[2], p[1], p[0] = p[1], p[0], tok
@@ -251,6 +260,25 @@ func (t *tokenizer) oidValue(d *definition) {
 			return
 		}
 	}
+}
+
+// trapNumber reads the "N" after a TRAP-TYPE's "::=": its OID is
+// enterprise.0.N (RFC 3584, as gosmi places it), with the ENTERPRISE
+// name read before as the parent.
+func (t *tokenizer) trapNumber(d *definition) {
+	save := *t
+	tok, ok := t.next()
+	if !ok || !isDigit(tok.text[0]) || d.Parent == "" {
+		*t = save
+		d.Parent = ""
+		return
+	}
+	n, err := strconv.ParseUint(string(tok.text), 10, 32)
+	if err != nil {
+		d.Parent = ""
+		return
+	}
+	d.Arcs, d.HasOID = []uint32{0, uint32(n)}, true
 }
 
 // header reads the rest of a module header after "NAME DEFINITIONS": an

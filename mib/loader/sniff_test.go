@@ -23,6 +23,7 @@ leaf OBJECT-TYPE SYNTAX Flag MAX-ACCESS read-only STATUS current DESCRIPTION "l"
 node OBJECT IDENTIFIER ::= { iso(1) org(3) 6 }
 odd OBJECT IDENTIFIER ::= { first(1) 2 }
 trap TRAP-TYPE ENTERPRISE first DESCRIPTION "t" ::= 4
+odd2 TRAP-TYPE ENTERPRISE first DESCRIPTION "t" ::= { first 5 }
 END
 SECOND-MIB DEFINITIONS IMPLICIT TAGS ::= BEGIN
 x OBJECT IDENTIFIER ::= { first 9 }
@@ -42,12 +43,13 @@ END
 				{Name: "leaf", Line: 12, Value: true, Macro: "OBJECT-TYPE", Parent: "first", Arcs: []uint32{2, 3}, HasOID: true},
 				{Name: "node", Line: 14, Value: true, Macro: "OBJECT IDENTIFIER", Arcs: []uint32{1, 3, 6}, HasOID: true},
 				{Name: "odd", Line: 15, Value: true, Macro: "OBJECT IDENTIFIER"},
-				{Name: "trap", Line: 16, Value: true, Macro: "TRAP-TYPE"},
+				{Name: "trap", Line: 16, Value: true, Macro: "TRAP-TYPE", Parent: "first", Arcs: []uint32{0, 4}, HasOID: true},
+				{Name: "odd2", Line: 17, Value: true, Macro: "TRAP-TYPE"},
 			},
 		},
 		{
-			Name: "SECOND-MIB", Line: 18, Offset: strings.Index(text, "SECOND-MIB"),
-			Defs: []definition{{Name: "x", Line: 19, Value: true, Macro: "OBJECT IDENTIFIER", Parent: "first", Arcs: []uint32{9}, HasOID: true}},
+			Name: "SECOND-MIB", Line: 19, Offset: strings.Index(text, "SECOND-MIB"),
+			Defs: []definition{{Name: "x", Line: 20, Value: true, Macro: "OBJECT IDENTIFIER", Parent: "first", Arcs: []uint32{9}, HasOID: true}},
 		},
 	}
 	if !reflect.DeepEqual(mods, want) {

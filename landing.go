@@ -43,6 +43,7 @@ func landingPage(metricsPath string, mibs landingMIBs) (http.Handler, error) {
 				{Address: "/-/ready", Text: "Readiness"},
 			},
 			ExtraHTML: mibs.html(),
+			ExtraCSS:  "#mibs th, #mibs td { text-align: left; padding-right: 1.5em; vertical-align: top; }",
 			Profiling: "false", // no /debug/pprof is served
 		})
 	}

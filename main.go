@@ -247,7 +247,8 @@ func newExporter(ctx context.Context, f *flags, mibs *loader.Manager, logger log
 		MaxRequestsInFlight: f.maxRequests,
 		WriteTimeout:        f.writeTimeout,
 	})
-	handler, err := routes(metricsHandler, f.metricsPath, &e.ready, e.config, history)
+	handler, err := routes(metricsHandler, f.metricsPath, &e.ready, e.config, history,
+		landingMIBs{Stats: mibs.Stats, Vendor: f.mibVendor, Dirs: f.mibDirs})
 	if err != nil {
 		e.closeListeners()
 		return nil, fmt.Errorf("cannot build web routes: %w", err)
@@ -348,8 +349,9 @@ func (e *exporter) run(ctx context.Context, cancel context.CancelFunc, hup <-cha
 
 // routes serves metrics (the handler of collector.NewHandler) on metricsPath
 // beside the reload, config, health and landing pages, and the recent traps
-// of history (the /traps page and the JSON API).
-func routes(metrics http.Handler, metricsPath string, ready *atomic.Bool, cm *reload.Manager, history *traps.History) (http.Handler, error) {
+// of history (the /traps page and the JSON API); the landing page counts
+// the MIB names of mibs.
+func routes(metrics http.Handler, metricsPath string, ready *atomic.Bool, cm *reload.Manager, history *traps.History, mibs landingMIBs) (http.Handler, error) {
 	mux := http.NewServeMux()
 	trapsweb.Register(mux, history)
 	mux.HandleFunc("/-/reload", cm.ServeReload)
@@ -368,20 +370,7 @@ func routes(metrics http.Handler, metricsPath string, ready *atomic.Bool, cm *re
 		return nil, err
 	}
 	if metricsPath != "/" {
-		landing, err := web.NewLandingPage(web.LandingConfig{
-			Name:        "SNMP Trap Exporter",
-			Description: "Receives SNMP traps and informs and exports them as Prometheus metrics",
-			Version:     version.Info(),
-			Links: []web.LandingLinks{
-				{Address: metricsPath, Text: "Metrics"},
-				{Address: trapsweb.PathTraps, Text: "Recent traps"},
-				{Address: trapsweb.PathRefused, Text: "Refused messages"},
-				{Address: trapsweb.PathAPITraps, Text: "Recent traps (JSON)"},
-				{Address: "/config", Text: "Configuration (secrets redacted)"},
-				{Address: "/-/healthy", Text: "Health"},
-				{Address: "/-/ready", Text: "Readiness"},
-			},
-		})
+		landing, err := landingPage(metricsPath, mibs)
 		if err != nil {
 			return nil, err
 		}

@@ -14,13 +14,13 @@ func TestRoutesTelemetryPath(t *testing.T) {
 	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("metrics here")) })
 	var ready atomic.Bool
 	for _, path := range []string{"/config", "/traps", "/traps/refused", "/api/v1/traps", "/-/healthy", "metrics", "GET /metrics", "/m/{x}"} {
-		_, err := routes(metrics, path, &ready, nil, nil)
+		_, err := routes(metrics, path, &ready, nil, nil, landingMIBs{})
 		if err == nil || !strings.Contains(err.Error(), "--web.telemetry-path") {
 			t.Errorf("path %q: err = %v, want an error naming --web.telemetry-path", path, err)
 		}
 	}
 	for _, path := range []string{"/metrics", "/", "/snmp/metrics", "/traps/metrics"} {
-		h, err := routes(metrics, path, &ready, nil, nil)
+		h, err := routes(metrics, path, &ready, nil, nil, landingMIBs{})
 		if err != nil {
 			t.Errorf("path %q: %v", path, err)
 			continue

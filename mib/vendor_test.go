@@ -54,3 +54,29 @@ func FuzzDecodeVendor(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDecodeVendor is the cost of the first mib.Vendor call (the
+// exporter's start with --mib.vendor): gunzip and build the maps and the
+// name index.
+func BenchmarkDecodeVendor(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(vendorData)))
+	for b.Loop() {
+		if _, err := DecodeVendor(vendorData); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVendorMerge is the rest of the start's cost: the vendor table
+// merged below the built-in one, and the merged index built.
+func BenchmarkVendorMerge(b *testing.B) {
+	v, err := Vendor()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		v.Merge(Builtin())
+	}
+}

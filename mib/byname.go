@@ -22,15 +22,15 @@ type ByName struct {
 
 // ByName returns an index of t by name. The table must not change after.
 func (t *Table) ByName() *ByName {
+	if t == nil {
+		t = &Table{}
+	}
 	b := &ByName{
 		t:             t,
-		notifications: map[string][]*Notification{},
-		objects:       map[string][]*Object{},
+		notifications: make(map[string][]*Notification, len(t.Notifications)),
+		objects:       make(map[string][]*Object, len(t.Objects)),
 		modules:       map[string]bool{},
 		aliasNames:    map[string]Alias{},
-	}
-	if t == nil {
-		return b
 	}
 	for _, n := range t.Notifications {
 		b.notifications[n.Name] = append(b.notifications[n.Name], n)

@@ -28,7 +28,7 @@ type landingMIBs struct {
 // --mib.dir again, so the page is made for each request (a template of a
 // page, rarely asked for).
 func landingPage(metricsPath string, mibs landingMIBs) (http.Handler, error) {
-	build := func() (*web.LandingPageHandler, error) {
+	build := func(extra string) (*web.LandingPageHandler, error) {
 		return web.NewLandingPage(web.LandingConfig{
 			Name:        "SNMP Trap Exporter",
 			Description: "Receives SNMP traps and informs and exports them as Prometheus metrics",
@@ -42,16 +42,18 @@ func landingPage(metricsPath string, mibs landingMIBs) (http.Handler, error) {
 				{Address: "/-/healthy", Text: "Health"},
 				{Address: "/-/ready", Text: "Readiness"},
 			},
-			ExtraHTML: mibs.html(),
+			ExtraHTML: extra,
 			ExtraCSS:  "#mibs th, #mibs td { text-align: left; padding-right: 1.5em; vertical-align: top; }",
 			Profiling: "false", // no /debug/pprof is served
 		})
 	}
-	if _, err := build(); err != nil {
+	// Checked once at start without the counts, which take a pass over
+	// some 40,000 definitions (the first scrape or page view makes them).
+	if _, err := build(""); err != nil {
 		return nil, err
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h, err := build()
+		h, err := build(mibs.html())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -14,45 +14,107 @@ import (
 // ByName finds notifications and objects of a table by name.
 type ByName struct {
 	t             *Table
-	notifications map[string][]*Notification // by bare name
-	objects       map[string][]*Object       // by bare name
-	modules       map[string]bool            // modules with definitions in the table
-	aliasNames    map[string]Alias           // legacy names of the aliases ("MODULE::name")
+	notifications nameIndex[*Notification]
+	objects       nameIndex[*Object]
+	modules       map[string]bool  // modules with definitions in the table
+	aliasNames    map[string]Alias // legacy names of the aliases ("MODULE::name")
 }
 
+// nameIndex finds definitions by bare name. Most names are unique: they
+// take one map entry and no slice of their own (with the vendor table's
+// 39,000 definitions, a slice each cost a third of the start-up's rule
+// check).
+type nameIndex[T interface{ module() string }] struct {
+	one  map[string]T   // the names defined once
+	many map[string][]T // the others, sorted by module
+}
+
+func newNameIndex[T interface{ module() string }](n int) nameIndex[T] {
+	return nameIndex[T]{one: make(map[string]T, n), many: map[string][]T{}}
+}
+
+func (x *nameIndex[T]) add(name string, v T) {
+	if l, ok := x.many[name]; ok {
+		x.many[name] = append(l, v)
+		return
+	}
+	if first, ok := x.one[name]; ok {
+		delete(x.one, name)
+		x.many[name] = []T{first, v}
+		return
+	}
+	x.one[name] = v
+}
+
+// get returns the definitions called name; the slice must not be changed.
+func (x *nameIndex[T]) get(name string) []T {
+	if l, ok := x.many[name]; ok {
+		return l
+	}
+	if v, ok := x.one[name]; ok {
+		return []T{v}
+	}
+	return nil
+}
+
+func (x *nameIndex[T]) sort() {
+	for _, l := range x.many {
+		slices.SortFunc(l, func(a, b T) int { return strings.Compare(a.module(), b.module()) })
+	}
+}
+
+func (n *Notification) module() string { return n.Module }
+func (o *Object) module() string       { return o.Module }
+
 // ByName returns an index of t by name. The table must not change after.
+// A table VendorUnder made has it made already (the exporter's start
+// checks its rules against that table at once).
 func (t *Table) ByName() *ByName {
 	if t == nil {
 		t = &Table{}
 	}
+	if b := t.byName.Load(); b != nil {
+		return b
+	}
+	b := newByName(t)
+	b.addNotifications()
+	b.addObjects()
+	return b
+}
+
+func newByName(t *Table) *ByName {
 	b := &ByName{
 		t:             t,
-		notifications: make(map[string][]*Notification, len(t.Notifications)),
-		objects:       make(map[string][]*Object, len(t.Objects)),
+		notifications: newNameIndex[*Notification](len(t.Notifications)),
+		objects:       newNameIndex[*Object](len(t.Objects)),
 		modules:       map[string]bool{},
 		aliasNames:    map[string]Alias{},
-	}
-	for _, n := range t.Notifications {
-		b.notifications[n.Name] = append(b.notifications[n.Name], n)
-		b.modules[n.Module] = true
-	}
-	for _, o := range t.Objects {
-		b.objects[o.Name] = append(b.objects[o.Name], o)
-		b.modules[o.Module] = true
 	}
 	for _, a := range builtinAliases {
 		if a.Name != "" {
 			b.aliasNames[a.Name] = a
 		}
 	}
-	// Deterministic order for ambiguity messages.
-	for _, ns := range b.notifications {
-		slices.SortFunc(ns, func(x, y *Notification) int { return strings.Compare(x.Module, y.Module) })
-	}
-	for _, os := range b.objects {
-		slices.SortFunc(os, func(x, y *Object) int { return strings.Compare(x.Module, y.Module) })
-	}
 	return b
+}
+
+// addNotifications and addObjects index the table's notifications and
+// objects; they may run at the same time (each has its own module set
+// until join).
+func (b *ByName) addNotifications() {
+	for _, n := range b.t.Notifications {
+		b.notifications.add(n.Name, n)
+		b.modules[n.Module] = true
+	}
+	b.notifications.sort() // deterministic order for ambiguity messages
+}
+
+func (b *ByName) addObjects() {
+	for _, o := range b.t.Objects {
+		b.objects.add(o.Name, o)
+		b.modules[o.Module] = true
+	}
+	b.objects.sort()
 }
 
 // SplitName splits "MODULE::name" into its parts; a bare "name" has an
@@ -77,7 +139,7 @@ func (b *ByName) Notification(s string) (*Notification, error) {
 		return nil, fmt.Errorf("%q names no notification", s)
 	}
 	var found []*Notification
-	for _, n := range b.notifications[name] {
+	for _, n := range b.notifications.get(name) {
 		if module == "" || n.Module == module {
 			found = append(found, n)
 		}
@@ -94,8 +156,8 @@ func (b *ByName) Notification(s string) (*Notification, error) {
 		if module != "" && !b.modules[module] {
 			return nil, fmt.Errorf("unknown notification %s: no module %s in the MIB table", s, module)
 		}
-		if module == "" && len(b.objects[name]) > 0 {
-			return nil, fmt.Errorf("unknown notification %s (%s is an object, not a notification)", s, qualified(b.objects[name][0].Module, name))
+		if module == "" && len(b.objects.get(name)) > 0 {
+			return nil, fmt.Errorf("unknown notification %s (%s is an object, not a notification)", s, qualified(b.objects.get(name)[0].Module, name))
 		}
 		return nil, fmt.Errorf("unknown notification %s", s)
 	case 1:
@@ -112,7 +174,7 @@ func (b *ByName) Object(s string) (*Object, error) {
 		return nil, fmt.Errorf("%q names no object", s)
 	}
 	var found []*Object
-	for _, o := range b.objects[name] {
+	for _, o := range b.objects.get(name) {
 		if module == "" || o.Module == module {
 			found = append(found, o)
 		}
@@ -133,11 +195,9 @@ func (b *ByName) Object(s string) (*Object, error) {
 // text.
 func (b *ByName) ModuleNotifications(module string) []*Notification {
 	var out []*Notification
-	for _, ns := range b.notifications {
-		for _, n := range ns {
-			if n.Module == module {
-				out = append(out, n)
-			}
+	for _, n := range b.t.Notifications {
+		if n.Module == module {
+			out = append(out, n)
 		}
 	}
 	slices.SortFunc(out, func(x, y *Notification) int { return strings.Compare(x.OID, y.OID) })
@@ -162,8 +222,8 @@ func (b *ByName) NotificationOIDs(n *Notification) []string {
 // aliases included, sorted.
 func (b *ByName) KnownTrapOIDs() []string {
 	x := b.t.index()
-	out := make([]string, 0, len(x.names))
-	for oid := range x.names {
+	out := make([]string, 0, len(x.entries))
+	for oid := range x.entries {
 		out = append(out, oid)
 	}
 	slices.Sort(out)

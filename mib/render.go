@@ -202,7 +202,8 @@ func (t *Table) appendOIDValue(dst []byte, content []byte) []byte {
 	if err != nil {
 		return appendInvalid(dst, "OBJECT IDENTIFIER", content)
 	}
-	if name, ok := t.index().names[string(d)]; ok {
+	if e, ok := t.index().entries[string(d)]; ok {
+		name := e.name
 		return append(dst, name...)
 	}
 	o, n := t.lookupObject(d)

@@ -9,6 +9,8 @@
 // plain tables. Lookups never allocate, so they can run on the receive path.
 package mib
 
+import "sync/atomic"
+
 //go:generate go run ./internal/mibgen
 //go:generate go run ./internal/vendormibgen
 
@@ -103,5 +105,6 @@ type Table struct {
 	// Modules lists the modules the table was built from.
 	Modules []string
 
-	idx indexRef
+	idx    indexRef
+	byName atomic.Pointer[ByName] // made ahead by VendorUnder; see ByName
 }

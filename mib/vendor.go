@@ -35,8 +35,31 @@ func Vendor() (*Table, error) { return vendor() }
 // pass from a fresh decode, without copying the vendor table's maps and
 // indexing them twice (half the start-up cost of the vendor table).
 func VendorUnder(over *Table) (*Table, error) {
-	t, err := decodeVendor(vendorData, false)
+	raw, err := inflateVendor(vendorData)
 	if err != nil {
+		return nil, err
+	}
+	// The OID index and the notifications' half of the by-name index need
+	// the notifications only: they are built on the other core while the
+	// objects are decoded.
+	idx := make(chan *index, 1)
+	var notes *ByName
+	t, err := decodeVendorRaw(raw, func(t *Table) {
+		if over != nil {
+			for oid, n := range over.Notifications {
+				t.Notifications[oid] = n
+			}
+		}
+		notes = newByName(t)
+		go func() {
+			notes.addNotifications()
+			idx <- buildIndex(t)
+		}()
+	})
+	if err != nil {
+		if notes != nil {
+			<-idx
+		}
 		return nil, err
 	}
 	seen := make(map[string]bool, len(t.Modules))
@@ -44,9 +67,6 @@ func VendorUnder(over *Table) (*Table, error) {
 		seen[m] = true
 	}
 	if over != nil {
-		for oid, n := range over.Notifications {
-			t.Notifications[oid] = n
-		}
 		for oid, o := range over.Objects {
 			t.Objects[oid] = o
 		}
@@ -57,7 +77,14 @@ func VendorUnder(over *Table) (*Table, error) {
 			}
 		}
 	}
-	t.idx.p.Store(buildIndex(t))
+	objs := newByName(t)
+	objs.addObjects()
+	t.idx.p.Store(<-idx)
+	notes.objects = objs.objects
+	for m := range objs.modules {
+		notes.modules[m] = true
+	}
+	t.byName.Store(notes)
 	return t, nil
 }
 
@@ -65,6 +92,19 @@ func VendorUnder(over *Table) (*Table, error) {
 func DecodeVendor(data []byte) (*Table, error) { return decodeVendor(data, true) }
 
 func decodeVendor(data []byte, index bool) (*Table, error) {
+	raw, err := inflateVendor(data)
+	if err != nil {
+		return nil, err
+	}
+	t, err := decodeVendorRaw(raw, nil)
+	if err == nil && index {
+		t.idx.p.Store(buildIndex(t))
+	}
+	return t, err
+}
+
+// inflateVendor undoes the table's gzip.
+func inflateVendor(data []byte) ([]byte, error) {
 	zr, err := gzip.NewReader(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("vendor table: %w", err)
@@ -82,16 +122,13 @@ func decodeVendor(data []byte, index bool) (*Table, error) {
 	if _, err := io.Copy(buf, io.LimitReader(zr, 256<<20)); err != nil {
 		return nil, fmt.Errorf("vendor table: %w", err)
 	}
-	raw := buf.Bytes()
-	t, err := decodeVendorRaw(raw)
-	if err == nil && index {
-		t.idx.p.Store(buildIndex(t))
-	}
-	return t, err
+	return buf.Bytes(), nil
 }
 
-// decodeVendorRaw decodes the uncompressed table.
-func decodeVendorRaw(raw []byte) (*Table, error) {
+// decodeVendorRaw decodes the uncompressed table. afterNotes, if not nil, is
+// called once the notifications are in the table, before the objects are
+// decoded (which it must not touch).
+func decodeVendorRaw(raw []byte, afterNotes func(*Table)) (*Table, error) {
 	d := &vendorDecoder{b: raw}
 	if !bytes.HasPrefix(raw, []byte(vendorMagic)) {
 		return nil, errors.New("vendor table: not this format or version")
@@ -148,6 +185,12 @@ func decodeVendorRaw(raw []byte) (*Table, error) {
 			}
 		}
 		t.Notifications[x.OID] = x
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+	if afterNotes != nil {
+		afterNotes(t)
 	}
 	no := d.count()
 	t.Objects = make(map[string]*Object, no+1024)

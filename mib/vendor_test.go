@@ -49,7 +49,7 @@ func FuzzDecodeVendor(f *testing.F) {
 	f.Add([]byte(vendorMagic + "\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if tab, err := decodeVendorRaw(b); err == nil && tab == nil {
+		if tab, err := decodeVendorRaw(b, nil); err == nil && tab == nil {
 			t.Fatal("no table and no error")
 		}
 	})
@@ -78,5 +78,59 @@ func BenchmarkVendorMerge(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		v.Merge(Builtin())
+	}
+}
+
+// VendorUnder is Vendor().Merge(over), made in one pass.
+func TestVendorUnderIsMerge(t *testing.T) {
+	v, err := Vendor()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := v.Merge(Builtin())
+	got, err := VendorUnder(Builtin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Notifications) != len(want.Notifications) || len(got.Objects) != len(want.Objects) || len(got.Modules) != len(want.Modules) {
+		t.Fatalf("%d/%d/%d, want %d/%d/%d", len(got.Notifications), len(got.Objects), len(got.Modules),
+			len(want.Notifications), len(want.Objects), len(want.Modules))
+	}
+	for oid := range want.Notifications {
+		g, ok := got.Notification([]byte(oid))
+		n, _ := want.Notification([]byte(oid))
+		gn, _ := got.NotificationName([]byte(oid))
+		wn, _ := want.NotificationName([]byte(oid))
+		if !ok || g.OID != n.OID || g.Module != n.Module || g.Name != n.Name || g.Source != n.Source || gn != wn {
+			t.Fatalf("%s: %+v %q, want %+v %q", oid, g, gn, n, wn)
+		}
+	}
+	for oid, o := range want.Objects {
+		if g := got.Objects[oid]; g == nil || g.Name != o.Name || g.Source != o.Source {
+			t.Fatalf("object %s: %+v, want %+v", oid, g, o)
+		}
+	}
+	// The by-name index made ahead answers as one made afterwards.
+	gb, wb := got.ByName(), want.ByName()
+	for _, name := range []string{"CISCO-CONFIG-MAN-MIB::ciscoConfigManEvent", "linkDown", "IF-MIB::linkDown", "jnxPowerSupplyFailure", "coldStart", "NO-MIB::x"} {
+		g, gerr := gb.Notification(name)
+		w, werr := wb.Notification(name)
+		if g != w && (g == nil || w == nil || g.OID != w.OID) || (gerr == nil) != (werr == nil) {
+			t.Errorf("Notification(%q) = %v, %v; want %v, %v", name, g, gerr, w, werr)
+		}
+	}
+	for _, name := range []string{"JUNIPER-MIB::jnxOperatingState", "ifName", "IF-MIB::ifIndex", "sysUpTime"} {
+		g, gerr := gb.Object(name)
+		w, werr := wb.Object(name)
+		if (gerr == nil) != (werr == nil) || (gerr == nil && g.OID != w.OID) || (gerr != nil && gerr.Error() != werr.Error()) {
+			t.Errorf("Object(%q) = %v, %v; want %v, %v", name, g, gerr, w, werr)
+		}
+	}
+	if !gb.HasModule("JUNIPER-MIB") || !gb.HasModule("IF-MIB") || gb.HasModule("NO-MIB") {
+		t.Error("HasModule")
+	}
+	// The built-ins win where both define an OID.
+	if n, _ := got.Notification([]byte("1.3.6.1.6.3.1.1.5.3")); n.Source != SourceBuiltin {
+		t.Errorf("linkDown from %s", n.Source)
 	}
 }

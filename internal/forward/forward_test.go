@@ -388,7 +388,7 @@ func TestStuckDestinationBlocksNothing(t *testing.T) {
 		mu.Unlock()
 	}()
 	live := newUDPDest(t, 0)
-	m := NewManager(Options{QueueSize: 100, QueueBytes: 1 << 20, DrainTimeout: 100 * time.Millisecond})
+	m := NewManager(Options{QueueSize: 100, QueueBytes: 16 << 20, DrainTimeout: 100 * time.Millisecond})
 	set := m.Apply(plan(t,
 		config.Forward{Address: "tcp://" + ln.Addr().String()},
 		config.Forward{Address: live.address()},
@@ -419,14 +419,56 @@ func TestStuckDestinationBlocksNothing(t *testing.T) {
 	if s.Dropped == 0 || s.Sent+s.Failed+s.Dropped+uint64(s.Queue) > n+1 {
 		t.Errorf("stuck destination: %+v", s)
 	}
-	// The byte bound holds before the count bound: 1 MiB is 17 traps of 60 KB.
-	if s.Queue > (1<<20)/len(big) {
-		t.Errorf("stuck destination holds %d traps of %d bytes, over 1 MiB", s.Queue, len(big))
-	}
 	start := time.Now()
 	m.Stop()
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("Stop took %v with a drain timeout of 100ms", d)
+	}
+}
+
+// A queue's byte bound holds before its count bound: 1 MiB is 17 traps
+// of 60 KB, against room for 100.
+func TestQueueByteBound(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // never read
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	m := NewManager(Options{QueueSize: 100, QueueBytes: 1 << 20, DrainTimeout: 100 * time.Millisecond})
+	defer m.Stop()
+	set := m.Apply(plan(t, config.Forward{Address: "tcp://" + ln.Addr().String()}))
+	big := v2cTrap(oidLinkDown, snmp.Varbind{OID: oidIfIndex2, Type: snmp.TagOctetString, Value: bytes.Repeat([]byte("x"), 60000)})
+	tr := trap(t, big, "10.1.2.3")
+	maxQueue := 0
+	for range 300 {
+		set.Offer(tr)
+		maxQueue = max(maxQueue, m.Stats()[0].Queue)
+	}
+	if limit := (1 << 20) / len(big); maxQueue > limit || maxQueue == 0 {
+		t.Errorf("queue held up to %d traps of %d bytes, want 1 to %d (1 MiB)", maxQueue, len(big), limit)
+	}
+	if s := m.Stats()[0]; s.Dropped == 0 {
+		t.Errorf("nothing dropped: %+v", s)
 	}
 }
 

@@ -549,3 +549,20 @@ func FuzzReadMessage(f *testing.F) {
 
 // syncBuffer is the shared concurrent-safe buffer.
 type syncBuffer = testfixtures.SyncBuffer
+
+// Stop is bounded by the drain timeout even while an inform waits long
+// for its acknowledgement.
+func TestStopInterruptsInformWait(t *testing.T) {
+	never := newUDPDest(t, 1000)
+	m := NewManager(Options{InformTimeout: 10 * time.Second, DrainTimeout: 100 * time.Millisecond})
+	set := m.Apply(plan(t, config.Forward{Address: never.address(), Mode: "inform", Community: "c"}))
+	for range 5 {
+		set.Offer(trap(t, v2cTrap(oidLinkDown), "10.1.2.3"))
+	}
+	never.wait(t, 1) // the first is sent and waits
+	start := time.Now()
+	m.Stop()
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("Stop took %v with a drain timeout of 100ms", d)
+	}
+}

@@ -155,9 +155,12 @@ func (s *sender) close(timeout time.Duration) (drained, dropped uint64) {
 			t.Stop()
 		case <-t.C:
 			close(s.abort)
+			// Closing the connection unblocks a write or a wait for an
+			// acknowledgement at once (a deadline would be reset by the
+			// sender's next call); connect refuses to open another.
 			s.connMu.Lock()
 			if s.conn != nil {
-				s.conn.SetDeadline(time.Now()) // unblock a write or a wait for an ack
+				s.conn.Close()
 			}
 			s.connMu.Unlock()
 			<-s.done
@@ -241,6 +244,9 @@ func (s *sender) write(msg []byte) error {
 // see dialUDP). TCP connects that fail back off, up to tcpDials
 // attempts for one trap.
 func (s *sender) connect() (net.Conn, error) {
+	if s.aborted() {
+		return nil, errors.New("stopped")
+	}
 	if s.conn != nil {
 		return s.conn, nil
 	}
@@ -261,6 +267,11 @@ func (s *sender) connect() (net.Conn, error) {
 		if err == nil {
 			s.backoff = 0
 			s.connMu.Lock()
+			if s.aborted() {
+				s.connMu.Unlock()
+				c.Close()
+				return nil, errors.New("stopped")
+			}
 			s.conn = c
 			s.connMu.Unlock()
 			if s.network == "tcp" {

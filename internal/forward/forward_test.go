@@ -362,35 +362,11 @@ func TestInformOverTCP(t *testing.T) {
 // window fills, writes block) slows neither Offer nor another
 // destination; its overflow is counted as dropped.
 func TestStuckDestinationBlocksNothing(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	var held []net.Conn
-	var mu sync.Mutex
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			held = append(held, c) // never read
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		mu.Lock()
-		for _, c := range held {
-			c.Close()
-		}
-		mu.Unlock()
-	}()
+	stuck := stuckListener(t)
 	live := newUDPDest(t, 0)
 	m := NewManager(Options{QueueSize: 100, QueueBytes: 16 << 20, DrainTimeout: 100 * time.Millisecond})
 	set := m.Apply(plan(t,
-		config.Forward{Address: "tcp://" + ln.Addr().String()},
+		config.Forward{Address: stuck},
 		config.Forward{Address: live.address()},
 	))
 	big := v2cTrap(oidLinkDown, snmp.Varbind{OID: oidIfIndex2, Type: snmp.TagOctetString, Value: bytes.Repeat([]byte("x"), 60000)})
@@ -426,14 +402,14 @@ func TestStuckDestinationBlocksNothing(t *testing.T) {
 	}
 }
 
-// A queue's byte bound holds before its count bound: 1 MiB is 17 traps
-// of 60 KB, against room for 100.
-func TestQueueByteBound(t *testing.T) {
+// stuckListener is a TCP destination that accepts connections and never
+// reads them: its window fills and writes block.
+func stuckListener(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
 	var held []net.Conn
 	var mu sync.Mutex
 	go func() {
@@ -447,16 +423,24 @@ func TestQueueByteBound(t *testing.T) {
 			mu.Unlock()
 		}
 	}()
-	defer func() {
+	t.Cleanup(func() {
+		ln.Close()
 		mu.Lock()
 		for _, c := range held {
 			c.Close()
 		}
 		mu.Unlock()
-	}()
+	})
+	return "tcp://" + ln.Addr().String()
+}
+
+// A queue's byte bound holds before its count bound: 1 MiB is 17 traps
+// of 60 KB, against room for 100.
+func TestQueueByteBound(t *testing.T) {
+	stuck := stuckListener(t)
 	m := NewManager(Options{QueueSize: 100, QueueBytes: 1 << 20, DrainTimeout: 100 * time.Millisecond})
 	defer m.Stop()
-	set := m.Apply(plan(t, config.Forward{Address: "tcp://" + ln.Addr().String()}))
+	set := m.Apply(plan(t, config.Forward{Address: stuck}))
 	big := v2cTrap(oidLinkDown, snmp.Varbind{OID: oidIfIndex2, Type: snmp.TagOctetString, Value: bytes.Repeat([]byte("x"), 60000)})
 	tr := trap(t, big, "10.1.2.3")
 	maxQueue := 0

@@ -159,7 +159,6 @@ func Compile(fs []config.Forward, table *mib.Table) (*Plan, error) {
 // A nil Set forwards nothing.
 type Set struct {
 	routes []route
-	v2     bool // some destination re-encodes
 }
 
 type route struct {
@@ -269,7 +268,6 @@ func (m *Manager) Apply(p *Plan) *Set {
 		keep[k] = s
 		order = append(order, k)
 		set.routes = append(set.routes, route{filter: d.filter, s: s})
-		set.v2 = set.v2 || d.mode != config.ForwardRaw
 	}
 	for _, k := range m.order {
 		if s, ok := m.senders[k]; ok && keep[k] == nil {

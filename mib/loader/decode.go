@@ -105,50 +105,24 @@ func Decode(data []byte) (*mib.Table, []FileError, error) {
 		}
 	}
 	for _, o := range doc.Objects {
-		oid, ok := canonicalOID(o.OID)
-		if !ok || !validName(o.Module) || !validName(o.Name) || len(o.Enums) > maxEnums {
+		obj, ok := o.Entry(mib.SourceMIBDir)
+		if !ok {
 			drop(fmt.Sprintf("object %.64q %.64q", o.Name, o.OID))
 			continue
 		}
-		if t.Objects[oid] != nil {
-			continue
+		if t.Objects[obj.OID] == nil {
+			t.Objects[obj.OID] = obj
 		}
-		obj := &mib.Object{Module: o.Module, Name: o.Name, OID: oid, Kind: kindOfName(o.Kind), Syntax: syntaxOf(o.Syntax), Source: mib.SourceMIBDir}
-		if validName(o.TC) {
-			obj.TC = o.TC
-		}
-		if validHint(o.Hint) {
-			obj.Hint = o.Hint
-		}
-		for _, e := range o.Enums {
-			if !validName(e.Label) {
-				continue
-			}
-			if obj.Enums == nil {
-				obj.Enums = make(map[int64]string, len(o.Enums))
-			}
-			if _, dup := obj.Enums[e.Value]; !dup {
-				obj.Enums[e.Value] = e.Label
-			}
-		}
-		t.Objects[oid] = obj
 	}
 	for _, n := range doc.Notifications {
-		oid, ok := canonicalOID(n.OID)
-		if !ok || !validName(n.Module) || !validName(n.Name) || len(n.Objects) > maxNotifObjs {
+		nt, ok := n.Entry(mib.SourceMIBDir)
+		if !ok {
 			drop(fmt.Sprintf("notification %.64q %.64q", n.Name, n.OID))
 			continue
 		}
-		if t.Notifications[oid] != nil {
-			continue
+		if t.Notifications[nt.OID] == nil {
+			t.Notifications[nt.OID] = nt
 		}
-		nt := &mib.Notification{Module: n.Module, Name: n.Name, OID: oid, Status: statusOfName(n.Status), Source: mib.SourceMIBDir}
-		for _, obj := range n.Objects {
-			if o, ok := canonicalOID(obj); ok {
-				nt.Objects = append(nt.Objects, o)
-			}
-		}
-		t.Notifications[oid] = nt
 	}
 	errs := make([]FileError, 0, len(doc.Errors)+1)
 	for _, e := range doc.Errors {
@@ -279,16 +253,48 @@ func ParseRaw(data []byte) (*Raw, error) {
 	return &doc, nil
 }
 
-// CanonicalOID returns a dotted OID in the table's form (no leading dot,
-// arcs in range), and whether it is one.
-func CanonicalOID(s string) (string, bool) { return canonicalOID(s) }
+// Entry is the object as a table holds it, from source: its OID in the
+// table's form, its kind, syntax and status cleaned, TC, hint and
+// enumeration labels kept only when well-formed; ok is false for an entry
+// no table may hold (a bad OID or name, too many labels).
+func (o docObject) Entry(source string) (obj *mib.Object, ok bool) {
+	oid, ok := canonicalOID(o.OID)
+	if !ok || !validName(o.Module) || !validName(o.Name) || len(o.Enums) > maxEnums {
+		return nil, false
+	}
+	obj = &mib.Object{Module: o.Module, Name: o.Name, OID: oid, Kind: kindOfName(o.Kind), Syntax: syntaxOf(o.Syntax), Source: source}
+	if validName(o.TC) {
+		obj.TC = o.TC
+	}
+	if validHint(o.Hint) {
+		obj.Hint = o.Hint
+	}
+	for _, e := range o.Enums {
+		if !validName(e.Label) {
+			continue
+		}
+		if obj.Enums == nil {
+			obj.Enums = make(map[int64]string, len(o.Enums))
+		}
+		if _, dup := obj.Enums[e.Value]; !dup {
+			obj.Enums[e.Value] = e.Label
+		}
+	}
+	return obj, true
+}
 
-// ValidName reports whether s is fit for a module, object or label name.
-func ValidName(s string) bool { return validName(s) }
-
-// Status, Syntax, Kind and ValidHint clean the child's values as Decode
-// does.
-func Status(s string) string     { return statusOfName(s) }
-func Syntax(s string) mib.Syntax { return syntaxOf(s) }
-func Kind(s string) mib.Kind     { return kindOfName(s) }
-func ValidHint(s string) bool    { return validHint(s) }
+// Entry is the notification as a table holds it, from source, as
+// docObject.Entry says.
+func (n docNotification) Entry(source string) (nt *mib.Notification, ok bool) {
+	oid, ok := canonicalOID(n.OID)
+	if !ok || !validName(n.Module) || !validName(n.Name) || len(n.Objects) > maxNotifObjs {
+		return nil, false
+	}
+	nt = &mib.Notification{Module: n.Module, Name: n.Name, OID: oid, Status: statusOfName(n.Status), Source: source}
+	for _, obj := range n.Objects {
+		if o, ok := canonicalOID(obj); ok {
+			nt.Objects = append(nt.Objects, o)
+		}
+	}
+	return nt, true
+}

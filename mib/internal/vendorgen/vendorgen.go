@@ -130,10 +130,11 @@ func Generate(root string) (*Result, error) {
 	notes := map[string]pickN{}
 	conflicts := map[string][]string{} // OID -> the modules that define it, when more than one
 	for _, n := range doc.Notifications {
-		oid, ok := loader.CanonicalOID(n.OID)
-		if !ok || !loader.ValidName(n.Module) || !loader.ValidName(n.Name) {
+		nt, ok := n.Entry(mib.SourceVendor)
+		if !ok {
 			continue
 		}
+		oid := nt.OID
 		c := moduleCopy(n.Module)
 		if old, dup := notes[oid]; dup {
 			if len(conflicts[oid]) == 0 {
@@ -142,12 +143,6 @@ func Generate(root string) (*Result, error) {
 			conflicts[oid] = append(conflicts[oid], n.Module+"::"+n.Name)
 			if !better(c, old.c) {
 				continue
-			}
-		}
-		nt := &mib.Notification{Module: n.Module, Name: n.Name, OID: oid, Status: loader.Status(n.Status)}
-		for _, o := range n.Objects {
-			if d, ok := loader.CanonicalOID(o); ok {
-				nt.Objects = append(nt.Objects, d)
 			}
 		}
 		notes[oid] = pickN{nt, c}
@@ -165,32 +160,15 @@ func Generate(root string) (*Result, error) {
 	}
 	objs := map[string]pickO{}
 	for _, o := range doc.Objects {
-		oid, ok := loader.CanonicalOID(o.OID)
-		if !ok || !wanted[oid] || !loader.ValidName(o.Module) || !loader.ValidName(o.Name) {
+		obj, ok := o.Entry(mib.SourceVendor)
+		if !ok || !wanted[obj.OID] {
 			continue
 		}
 		c := moduleCopy(o.Module)
-		if old, dup := objs[oid]; dup && !better(c, old.c) {
+		if old, dup := objs[obj.OID]; dup && !better(c, old.c) {
 			continue
 		}
-		obj := &mib.Object{Module: o.Module, Name: o.Name, OID: oid, Kind: loader.Kind(o.Kind), Syntax: loader.Syntax(o.Syntax)}
-		if loader.ValidName(o.TC) {
-			obj.TC = o.TC
-		}
-		if loader.ValidHint(o.Hint) {
-			obj.Hint = o.Hint
-		}
-		for _, e := range o.Enums {
-			if loader.ValidName(e.Label) {
-				if obj.Enums == nil {
-					obj.Enums = map[int64]string{}
-				}
-				if _, dup := obj.Enums[e.Value]; !dup {
-					obj.Enums[e.Value] = e.Label
-				}
-			}
-		}
-		objs[oid] = pickO{obj, c}
+		objs[obj.OID] = pickO{obj, c}
 	}
 
 	t := &mib.Table{Notifications: map[string]*mib.Notification{}, Objects: map[string]*mib.Object{}}

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"net/netip"
 
 	"github.com/snmptrap-exporter/snmptrap_exporter/config"
@@ -33,10 +32,6 @@ func NewInventory(c *config.Config) *Inventory {
 // snmptrap_device_info from.
 func (inv *Inventory) Table() *inventory.Table { return inv.table }
 
-// oidSnmpTrapAddress is snmpTrapAddress.0 (SNMP-COMMUNITY-MIB, RFC 3584
-// §5.2.5), the address of the agent a proxy forwards a trap for.
-var oidSnmpTrapAddress = snmp.MustParseOID("1.3.6.1.6.3.18.1.3.0")
-
 // address returns the address that names the trap's device, and whether
 // src is a relay whose trap named no original agent (neither
 // snmpTrapAddress.0 nor an SNMPv1 agent-addr): the relay itself is then the
@@ -47,7 +42,7 @@ func (inv *Inventory) address(src netip.Addr, m *snmp.Message) (addr netip.Addr,
 		return src, false
 	}
 	for _, vb := range m.Varbinds {
-		if vb.Type == snmp.TagIPAddress && len(vb.Value) == 4 && bytes.Equal(vb.OID, oidSnmpTrapAddress) {
+		if vb.Type == snmp.TagIPAddress && len(vb.Value) == 4 && string(vb.OID) == snmp.OIDSnmpTrapAddress {
 			return netip.AddrFrom4([4]byte(vb.Value)), false
 		}
 	}

@@ -44,7 +44,7 @@ func trapFrom(pr *Processor, src string, data []byte) {
 // v2cWithTrapAddress is a v2c linkDown that names agent in
 // snmpTrapAddress.0, as a forwarding proxy sends it.
 func v2cWithTrapAddress(agent [4]byte) []byte {
-	vbs := append(v2Varbinds(oidLinkDown), snmp.Varbind{OID: oidSnmpTrapAddress, Type: snmp.TagIPAddress, Value: agent[:]})
+	vbs := append(v2Varbinds(oidLinkDown), snmp.Varbind{OID: []byte(snmp.OIDSnmpTrapAddress), Type: snmp.TagIPAddress, Value: agent[:]})
 	return snmp.AppendTrapV2(nil, snmp.V2c, []byte("public"), snmp.PDUTrapV2, 1, vbs)
 }
 

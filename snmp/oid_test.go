@@ -209,3 +209,18 @@ func TestOIDArcLimit(t *testing.T) {
 		t.Errorf("Decode(trap with a 129-arc OID) = %v, want malformed %q", err, ReasonOIDTooLong)
 	}
 }
+
+// The well-known varbind OIDs are the content octets of what they say.
+func TestWellKnownOIDs(t *testing.T) {
+	for s, c := range map[string]string{
+		"1.3.6.1.2.1.1.3.0":     OIDSysUpTime,
+		"1.3.6.1.6.3.1.1.4.1.0": OIDSnmpTrapOID,
+		"1.3.6.1.6.3.1.1.4.3.0": OIDSnmpTrapEnterprise,
+		"1.3.6.1.6.3.18.1.3.0":  OIDSnmpTrapAddress,
+		"1.3.6.1.6.3.18.1.4.0":  OIDSnmpTrapCommunity,
+	} {
+		if got := string(MustParseOID(s)); got != c {
+			t.Errorf("%s: %x, want %x", s, c, got)
+		}
+	}
+}

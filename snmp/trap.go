@@ -5,10 +5,27 @@ package snmp
 // does not allocate.
 const (
 	// snmpTrapOID.0, 1.3.6.1.6.3.1.1.4.1.0 (SNMPv2-MIB).
-	snmpTrapOID0 = "\x2b\x06\x01\x06\x03\x01\x01\x04\x01\x00"
+	snmpTrapOID0 = OIDSnmpTrapOID
 	// snmpTraps, 1.3.6.1.6.3.1.1.5 (SNMPv2-MIB): the parent of the generic
 	// traps coldStart(1) .. egpNeighborLoss(6).
 	snmpTraps = "\x2b\x06\x01\x06\x03\x01\x01\x05"
+)
+
+// The varbinds of trap messages that the exporter reads or writes, as OID
+// content octets (compare with string(vb.OID), which does not allocate).
+const (
+	// sysUpTime.0, 1.3.6.1.2.1.1.3.0 (SNMPv2-MIB): the first varbind of
+	// an SNMPv2-Trap.
+	OIDSysUpTime = "\x2b\x06\x01\x02\x01\x01\x03\x00"
+	// snmpTrapOID.0, 1.3.6.1.6.3.1.1.4.1.0 (SNMPv2-MIB): the second.
+	OIDSnmpTrapOID = "\x2b\x06\x01\x06\x03\x01\x01\x04\x01\x00"
+	// snmpTrapEnterprise.0, 1.3.6.1.6.3.1.1.4.3.0 (SNMPv2-MIB).
+	OIDSnmpTrapEnterprise = "\x2b\x06\x01\x06\x03\x01\x01\x04\x03\x00"
+	// snmpTrapAddress.0, 1.3.6.1.6.3.18.1.3.0 (SNMP-COMMUNITY-MIB, RFC
+	// 3584): the original agent, as a forwarder names it.
+	OIDSnmpTrapAddress = "\x2b\x06\x01\x06\x03\x12\x01\x03\x00"
+	// snmpTrapCommunity.0, 1.3.6.1.6.3.18.1.4.0 (SNMP-COMMUNITY-MIB).
+	OIDSnmpTrapCommunity = "\x2b\x06\x01\x06\x03\x12\x01\x04\x00"
 )
 
 // v1 generic-trap values (RFC 1157 §4.1.6).

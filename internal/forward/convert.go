@@ -1,18 +1,7 @@
 package forward
 
 import (
-	"bytes"
-
 	"github.com/snmptrap-exporter/snmptrap_exporter/snmp"
-)
-
-// OIDs of RFC 3416 and RFC 3584 (BER content).
-var (
-	oidSysUpTime          = snmp.MustParseOID("1.3.6.1.2.1.1.3.0")
-	oidSnmpTrapOID        = snmp.MustParseOID("1.3.6.1.6.3.1.1.4.1.0")
-	oidSnmpTrapAddress    = snmp.MustParseOID("1.3.6.1.6.3.18.1.3.0")
-	oidSnmpTrapCommunity  = snmp.MustParseOID("1.3.6.1.6.3.18.1.4.0")
-	oidSnmpTrapEnterprise = snmp.MustParseOID("1.3.6.1.6.3.1.1.4.3.0")
 )
 
 // v2Varbinds returns the varbinds of the SNMPv2-Trap that forwards t, in
@@ -38,46 +27,50 @@ func v2Varbinds(t *Trap) []snmp.Varbind {
 		addr = t.Addr.Unmap().As4()
 	}
 	// One arena for every OID and value: the varbinds point into it.
-	size := len(oidSnmpTrapAddress) + 4 + len(oidSnmpTrapEnterprise) + len(m.Enterprise)
+	size := len(snmp.OIDSnmpTrapAddress) + 4 + len(snmp.OIDSnmpTrapEnterprise) + len(m.Enterprise)
 	if m.Version == snmp.V1 {
-		size += len(oidSysUpTime) + 5 + len(oidSnmpTrapOID) + len(t.TrapOID)
+		size += len(snmp.OIDSysUpTime) + 5 + len(snmp.OIDSnmpTrapOID) + len(t.TrapOID)
 	}
 	for _, vb := range m.Varbinds {
 		size += len(vb.OID) + len(vb.Value)
 	}
 	arena := make([]byte, 0, size)
 	vbs := make([]snmp.Varbind, 0, len(m.Varbinds)+4)
-	add := func(oid []byte, typ byte, value []byte) {
-		o := len(arena)
-		arena = append(arena, oid...)
-		v := len(arena)
-		arena = append(arena, value...)
-		vbs = append(vbs, snmp.Varbind{OID: arena[o:v:v], Type: typ, Value: arena[v:len(arena):len(arena)]})
-	}
+	add := func(oid string, typ byte, value []byte) { arena, vbs = appendVarbind(arena, vbs, oid, typ, value) }
 	haveAddr, haveEnterprise := false, false
 	if m.Version == snmp.V1 {
-		add(oidSysUpTime, snmp.TagTimeTicks, snmp.UnsignedValue(uint64(m.TimeStamp)))
-		add(oidSnmpTrapOID, snmp.TagObjectIdentifier, t.TrapOID)
+		add(snmp.OIDSysUpTime, snmp.TagTimeTicks, snmp.UnsignedValue(uint64(m.TimeStamp)))
+		add(snmp.OIDSnmpTrapOID, snmp.TagObjectIdentifier, t.TrapOID)
 	}
 	for _, vb := range m.Varbinds {
 		switch {
-		case bytes.Equal(vb.OID, oidSnmpTrapCommunity):
+		case string(vb.OID) == snmp.OIDSnmpTrapCommunity:
 			continue
-		case bytes.Equal(vb.OID, oidSnmpTrapAddress):
+		case string(vb.OID) == snmp.OIDSnmpTrapAddress:
 			if ipv4 {
 				continue // replaced below
 			}
 			haveAddr = true
-		case bytes.Equal(vb.OID, oidSnmpTrapEnterprise):
+		case string(vb.OID) == snmp.OIDSnmpTrapEnterprise:
 			haveEnterprise = true
 		}
-		add(vb.OID, vb.Type, vb.Value)
+		arena, vbs = appendVarbind(arena, vbs, vb.OID, vb.Type, vb.Value)
 	}
 	if ipv4 && !haveAddr {
-		add(oidSnmpTrapAddress, snmp.TagIPAddress, addr[:])
+		add(snmp.OIDSnmpTrapAddress, snmp.TagIPAddress, addr[:])
 	}
 	if m.Version == snmp.V1 && !haveEnterprise {
-		add(oidSnmpTrapEnterprise, snmp.TagObjectIdentifier, m.Enterprise)
+		add(snmp.OIDSnmpTrapEnterprise, snmp.TagObjectIdentifier, m.Enterprise)
 	}
 	return vbs
+}
+
+// appendVarbind copies a varbind into arena and appends it, pointing
+// there, to vbs. arena must have room: the varbinds point into it.
+func appendVarbind[OID string | []byte](arena []byte, vbs []snmp.Varbind, oid OID, typ byte, value []byte) ([]byte, []snmp.Varbind) {
+	o := len(arena)
+	arena = append(arena, oid...)
+	v := len(arena)
+	arena = append(arena, value...)
+	return arena, append(vbs, snmp.Varbind{OID: arena[o:v:v], Type: typ, Value: arena[v:len(arena):len(arena)]})
 }

@@ -28,8 +28,8 @@ var (
 
 func v2cTrap(trapOID []byte, extra ...snmp.Varbind) []byte {
 	vbs := []snmp.Varbind{
-		{OID: oidSysUpTime, Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(4242)},
-		{OID: oidSnmpTrapOID, Type: snmp.TagObjectIdentifier, Value: trapOID},
+		{OID: []byte(snmp.OIDSysUpTime), Type: snmp.TagTimeTicks, Value: snmp.UnsignedValue(4242)},
+		{OID: []byte(snmp.OIDSnmpTrapOID), Type: snmp.TagObjectIdentifier, Value: trapOID},
 		{OID: oidIfIndex2, Type: snmp.TagInteger, Value: snmp.IntegerValue(2)},
 	}
 	return snmp.AppendTrapV2(nil, snmp.V2c, []byte("their-secret"), snmp.PDUTrapV2, 7, append(vbs, extra...))
@@ -73,30 +73,30 @@ func find(m *snmp.Message, oid []byte) (snmp.Varbind, int) {
 func TestV2VarbindsFromV1(t *testing.T) {
 	data := snmp.AppendTrapV1(nil, []byte("their-secret"), oidEnterprise, [4]byte{10, 0, 0, 5}, 6, 3, 123456,
 		[]snmp.Varbind{{OID: oidIfIndex2, Type: snmp.TagInteger, Value: snmp.IntegerValue(2)},
-			{OID: oidSnmpTrapCommunity, Type: snmp.TagOctetString, Value: []byte("their-secret")}})
+			{OID: []byte(snmp.OIDSnmpTrapCommunity), Type: snmp.TagOctetString, Value: []byte("their-secret")}})
 	tr := trap(t, data, "10.0.0.5")
 	out := snmp.AppendTrapV2(nil, snmp.V2c, []byte("ours"), snmp.PDUTrapV2, 1, v2Varbinds(tr))
 	m := decode(t, out)
 	if len(m.Varbinds) < 5 {
 		t.Fatalf("%d varbinds", len(m.Varbinds))
 	}
-	if !bytes.Equal(m.Varbinds[0].OID, oidSysUpTime) || !bytes.Equal(m.Varbinds[0].Value, snmp.UnsignedValue(123456)) {
+	if !bytes.Equal(m.Varbinds[0].OID, []byte(snmp.OIDSysUpTime)) || !bytes.Equal(m.Varbinds[0].Value, snmp.UnsignedValue(123456)) {
 		t.Errorf("first varbind %+v, want sysUpTime.0 = 123456", m.Varbinds[0])
 	}
 	want := append(append([]byte(nil), oidEnterprise...), 0, 3) // enterprise.0.specific
-	if !bytes.Equal(m.Varbinds[1].OID, oidSnmpTrapOID) || !bytes.Equal(m.Varbinds[1].Value, want) {
+	if !bytes.Equal(m.Varbinds[1].OID, []byte(snmp.OIDSnmpTrapOID)) || !bytes.Equal(m.Varbinds[1].Value, want) {
 		t.Errorf("second varbind %+v, want snmpTrapOID.0 = enterprise.0.3", m.Varbinds[1])
 	}
 	if vb, i := find(m, oidIfIndex2); i != 2 || !bytes.Equal(vb.Value, []byte{2}) {
 		t.Errorf("ifIndex at %d = %v", i, vb.Value)
 	}
-	if vb, i := find(m, oidSnmpTrapAddress); i < 0 || vb.Type != snmp.TagIPAddress || !bytes.Equal(vb.Value, []byte{10, 0, 0, 5}) {
+	if vb, i := find(m, []byte(snmp.OIDSnmpTrapAddress)); i < 0 || vb.Type != snmp.TagIPAddress || !bytes.Equal(vb.Value, []byte{10, 0, 0, 5}) {
 		t.Errorf("snmpTrapAddress.0 %+v at %d", vb, i)
 	}
-	if vb, i := find(m, oidSnmpTrapEnterprise); i < 0 || !bytes.Equal(vb.Value, oidEnterprise) {
+	if vb, i := find(m, []byte(snmp.OIDSnmpTrapEnterprise)); i < 0 || !bytes.Equal(vb.Value, oidEnterprise) {
 		t.Errorf("snmpTrapEnterprise.0 %+v at %d", vb, i)
 	}
-	if _, i := find(m, oidSnmpTrapCommunity); i >= 0 || bytes.Contains(out, []byte("their-secret")) {
+	if _, i := find(m, []byte(snmp.OIDSnmpTrapCommunity)); i >= 0 || bytes.Contains(out, []byte("their-secret")) {
 		t.Error("the received community is forwarded")
 	}
 	// The generic traps map to snmpTraps.
@@ -110,7 +110,7 @@ func TestV2VarbindsFromV1(t *testing.T) {
 // A v2c trap keeps its varbinds; snmpTrapAddress.0 names the device the
 // exporter counted it under, replacing one the sender put there.
 func TestV2VarbindsFromV2c(t *testing.T) {
-	data := v2cTrap(oidLinkDown, snmp.Varbind{OID: oidSnmpTrapAddress, Type: snmp.TagIPAddress, Value: []byte{192, 0, 2, 99}})
+	data := v2cTrap(oidLinkDown, snmp.Varbind{OID: []byte(snmp.OIDSnmpTrapAddress), Type: snmp.TagIPAddress, Value: []byte{192, 0, 2, 99}})
 	tr := trap(t, data, "10.1.2.3")
 	vbs := v2Varbinds(tr)
 	data[len(data)-1] ^= 0xff // the pipeline's scratch is reused: the copy must not care
@@ -121,13 +121,13 @@ func TestV2VarbindsFromV2c(t *testing.T) {
 	if !bytes.Equal(m.Varbinds[1].Value, oidLinkDown) {
 		t.Error("snmpTrapOID.0 changed")
 	}
-	if vb, _ := find(m, oidSnmpTrapAddress); !bytes.Equal(vb.Value, []byte{10, 1, 2, 3}) {
+	if vb, _ := find(m, []byte(snmp.OIDSnmpTrapAddress)); !bytes.Equal(vb.Value, []byte{10, 1, 2, 3}) {
 		t.Errorf("snmpTrapAddress.0 = %v, want 10.1.2.3", vb.Value)
 	}
 	// An IPv6 device has no IpAddress: the sender's own is kept.
 	m = decode(t, snmp.AppendTrapV2(nil, snmp.V2c, []byte("c"), snmp.PDUTrapV2, 1, v2Varbinds(trap(t, v2cTrap(oidLinkDown,
-		snmp.Varbind{OID: oidSnmpTrapAddress, Type: snmp.TagIPAddress, Value: []byte{192, 0, 2, 99}}), "2001:db8::1"))))
-	if vb, _ := find(m, oidSnmpTrapAddress); !bytes.Equal(vb.Value, []byte{192, 0, 2, 99}) {
+		snmp.Varbind{OID: []byte(snmp.OIDSnmpTrapAddress), Type: snmp.TagIPAddress, Value: []byte{192, 0, 2, 99}}), "2001:db8::1"))))
+	if vb, _ := find(m, []byte(snmp.OIDSnmpTrapAddress)); !bytes.Equal(vb.Value, []byte{192, 0, 2, 99}) {
 		t.Errorf("IPv6 device: snmpTrapAddress.0 = %v, want the trap's own", vb.Value)
 	}
 }
@@ -270,7 +270,7 @@ func TestFiltersAndV2c(t *testing.T) {
 		if m.Version != snmp.V2c || string(m.Community) != "ours" || m.PDUType != snmp.PDUTrapV2 {
 			t.Errorf("v2c destination got version %v community %q pdu %v", m.Version, m.Community, m.PDUType)
 		}
-		if _, i := find(m, oidSnmpTrapAddress); i < 0 {
+		if _, i := find(m, []byte(snmp.OIDSnmpTrapAddress)); i < 0 {
 			t.Error("no snmpTrapAddress.0")
 		}
 	}

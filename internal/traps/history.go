@@ -1,7 +1,6 @@
 package traps
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"hash/maphash"
@@ -323,7 +322,7 @@ func (h *History) key(a *Admitted) uint64 {
 	m.WriteByte(0)
 	m.Write(a.TrapOID)
 	for _, vb := range a.Varbinds {
-		if bytes.Equal(vb.OID, oidSysUpTime) {
+		if string(vb.OID) == snmp.OIDSysUpTime {
 			continue
 		}
 		m.WriteByte(0)
@@ -333,8 +332,6 @@ func (h *History) key(a *Admitted) uint64 {
 	}
 	return m.Sum64()
 }
-
-var oidSysUpTime = snmp.MustParseOID("1.3.6.1.2.1.1.3.0")
 
 // closeWindow ends a dedup window: a summary record when traps repeated
 // within it. Called with h.mu.
@@ -673,7 +670,7 @@ func render(r *Record, s *slot, names Names, t *text) {
 		// Exactly as long as needed: t keeps pointers into it.
 		r.Varbinds = make([]Varbind, len(m.Varbinds))
 		for i, vb := range m.Varbinds {
-			if bytes.Equal(vb.OID, oidSysUpTime) && vb.Type == snmp.TagTimeTicks {
+			if string(vb.OID) == snmp.OIDSysUpTime && vb.Type == snmp.TagTimeTicks {
 				if n, ok := vb.Uint64(); ok {
 					r.Uptime = uptime(uint32(n))
 				}
